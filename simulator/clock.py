@@ -229,3 +229,8 @@ def monotonic() -> float:
 async def pause(seconds: float) -> None:
     """Really wait `seconds` of wall time: polling a remote stack, injected latency. Never for behaviour."""
     await asyncio.sleep(seconds)
+
+
+def wait_real(seconds: float) -> None:
+    """Block this thread for `seconds` of wall time (waiting for a process to start). Never for behaviour."""
+    time.sleep(seconds)

@@ -66,16 +66,19 @@ class Sandboxes:
         self._clock_factory = clock_factory
         self.seed = seed
         self._by_name: dict[str, Sandbox] = {}
-        self.open(DEFAULT_SANDBOX)
         self._listeners: list[Callable[[Sandbox], None]] = []
+        self.open(DEFAULT_SANDBOX)
 
-    def open(self, name: str) -> Sandbox:
-        """Create the sandbox `name` (or return it if it exists)."""
+    def open(self, name: str, seed: str | None = None) -> Sandbox:
+        """Create the sandbox `name` (or return it if it exists); `seed` defaults to the stack's seed.
+
+        Give a seed that names the scenario, not the worker, and a scenario gets the same ids wherever it runs.
+        """
         if not SANDBOX_NAME.match(name):
             raise ValueError(f"invalid sandbox name {name!r}: lowercase letters, digits and '-', at most 63")
         sandbox = self._by_name.get(name)
         if sandbox is None:
-            sandbox = Sandbox(name=name, clock=self._clock_factory(), seed=self.seed)
+            sandbox = Sandbox(name=name, clock=self._clock_factory(), seed=seed or self.seed)
             self._by_name[name] = sandbox
         return sandbox
 

@@ -1,0 +1,54 @@
+"""Fixtures the step library shares; registered by `harness.plugin`.
+
+- `mjlab_runtime` (session): the stack in the mode `--stack` asks for, started once per session (per xdist worker).
+- `lab` (function): the scenario's own sandbox on that stack, with a Faker seeded from `--seed` and the scenario's
+  name, closed at the end so nothing leaks into the next scenario.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+from faker import Faker
+
+from harness.lab import Lab
+from harness.options import StackOption
+from harness.runtime import Runtime, StackUnavailable
+
+_sandbox_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def mjlab_runtime(request: pytest.FixtureRequest) -> Iterator[Runtime]:
+    """The started stack for this session."""
+    option: StackOption = request.config.getoption("mjlab_stack")
+    seed: str = request.config.getoption("mjlab_seed")
+    runtime = Runtime(option, seed)
+    try:
+        runtime.start()
+    except StackUnavailable as error:
+        runtime.stop()
+        pytest.exit(f"mjlab: {error}", returncode=3)
+    yield runtime
+    runtime.stop()
+
+
+@pytest.fixture
+def lab(mjlab_runtime: Runtime, request: pytest.FixtureRequest) -> Iterator[Lab]:
+    """A fresh sandbox for this scenario."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
+    sandbox = f"{worker}-{next(_sandbox_numbers)}-{digest}".lower()
+    seed = f"{mjlab_runtime.seed}/{request.node.nodeid}"
+    client = mjlab_runtime.client
+    assert client is not None
+    mjlab_runtime.run(client.open_sandbox, sandbox, seed)
+    faker = Faker(request.config.getoption("mjlab_faker_locale", default=None) or "en_US")
+    faker.seed_instance(seed)
+    world = Lab(runtime=mjlab_runtime, sandbox=sandbox, faker=faker)
+    yield world
+    mjlab_runtime.run(client.close_sandbox, sandbox)

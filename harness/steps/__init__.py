@@ -1,0 +1,12 @@
+"""The step library: one module per domain, each registered by `harness.plugin` as a pytest plugin.
+
+`STEP_MODULES` names every module of the library, in registration order.
+"""
+
+STEP_MODULES: tuple[str, ...] = (
+    "harness.steps.apps",
+    "harness.steps.people",
+    "harness.steps.campaigns",
+    "harness.steps.push",
+    "harness.steps.time",
+)

@@ -1,0 +1,1 @@
+"""Simulated phones: apps, push tokens, the notification centre, and the hub that routes deliveries to them."""

@@ -1,0 +1,1 @@
+"""The emulated orchestration platform: sandboxes, profiles, apps, campaigns, channels, exclusions and reports."""

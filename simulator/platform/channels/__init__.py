@@ -1,0 +1,40 @@
+"""The channel contract: one `ChannelSender` per `Channel`, looked up in a dict (never a ladder over names).
+
+A campaign or journey action hands a `Dispatch` (one message, one profile) to the sender of its channel. The sender
+applies the channel's send-time rules (consent, addresses, tokens), renders, sends through the provider, and records
+every outcome in the sandbox's counters and the profile's message log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from simulator.platform.models import Category, Channel
+from simulator.platform.profiles import Profile
+from simulator.platform.state import SandboxState
+
+
+@dataclass(slots=True)
+class Dispatch:
+    """One message for one profile, from one campaign or journey step."""
+
+    state: SandboxState
+    profile: Profile
+    source: str
+    category: Category
+    app_id: str
+    message: Any
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class ChannelSender(Protocol):
+    """Sends one channel's messages."""
+
+    channel: Channel
+
+    async def send(self, dispatch: Dispatch) -> None:
+        """Apply send-time rules, send, and record the outcome."""
+
+
+__all__ = ["ChannelSender", "Dispatch"]

@@ -1,0 +1,296 @@
+"""The platform's operations, one method per API call: the routes in `api.py` call these, and in-process parts
+(the phones' SDK, the harness) may call them directly with the same validated models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.platform.apps import App
+from simulator.platform.channels import ChannelSender, Dispatch
+from simulator.platform.errors import Conflict, NotFound
+from simulator.platform.models import (
+    AppCreate,
+    CampaignCreate,
+    Category,
+    Channel,
+    EdgeRequest,
+    ProfileCreate,
+    ProfilePatch,
+    Recipient,
+    TriggerRequest,
+)
+from simulator.platform.profiles import Profile, PushDetail
+from simulator.platform.state import MessageRecord, SandboxState
+from simulator.sandboxes import Sandbox, SandboxNotFound, Sandboxes
+
+EventListener = Callable[[SandboxState, Profile, dict[str, Any]], None]
+
+
+@dataclass(slots=True)
+class Campaign:
+    """An API-triggered campaign."""
+
+    id: str
+    name: str
+    channel: Channel
+    category: Category
+    app_id: str
+    message: Any
+    created_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        """As the API serves it."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "channel": self.channel.value,
+            "category": self.category.value,
+            "appId": self.app_id,
+            "message": self.message.model_dump(by_alias=True, exclude_none=True),
+            "createdAt": self.created_at,
+        }
+
+
+class Platform:
+    """The orchestration platform: every sandbox's state, and the channels that send."""
+
+    def __init__(self, sandboxes: Sandboxes, channels: dict[Channel, ChannelSender]) -> None:
+        self.sandboxes = sandboxes
+        self.channels = channels
+        self._states: dict[str, SandboxState] = {}
+        self.event_listeners: list[EventListener] = []
+        sandboxes.on_close(lambda sandbox: self._states.pop(sandbox.name, None))
+
+    def state(self, sandbox: str) -> SandboxState:
+        """The state of sandbox `sandbox`; NotFound if there is no such sandbox."""
+        state = self._states.get(sandbox)
+        if state is None:
+            try:
+                found: Sandbox = self.sandboxes.get(sandbox)
+            except SandboxNotFound:
+                raise NotFound(f"no sandbox {sandbox!r}", field="x-sandbox-name") from None
+            state = self._states[sandbox] = SandboxState(found)
+        return state
+
+    # -- profiles -----------------------------------------------------------------------------------------------
+
+    def create_profile(self, sandbox: str, body: ProfileCreate) -> Profile:
+        """Create a profile; Conflict when one of its identities belongs to another profile."""
+        state = self.state(sandbox)
+        for namespace, value in body.identities.items():
+            if state.profiles.find(namespace, value) is not None:
+                raise Conflict(f"identity {namespace}:{value} belongs to another profile", field=f"identities.{namespace}")
+        profile = Profile(
+            id=state.sandbox.ids.uuid(),
+            identities={ns: [value] for ns, value in body.identities.items()},
+            attributes=dict(body.attributes),
+            consents={channel.value: entry.val for channel, entry in body.consents.marketing.items()},
+        )
+        return state.profiles.add(profile)
+
+    def profile(self, sandbox: str, profile_id: str) -> Profile:
+        """A profile by id."""
+        profile = self.state(sandbox).profiles.get(profile_id)
+        if profile is None:
+            raise NotFound(f"no profile {profile_id!r}", field="profileId")
+        return profile
+
+    def find_profile(self, sandbox: str, namespace: str, value: str) -> Profile:
+        """The profile holding an identity."""
+        profile = self.state(sandbox).profiles.find(namespace, value)
+        if profile is None:
+            raise NotFound(f"no profile with identity {namespace}:{value}", field="identity")
+        return profile
+
+    def patch_profile(self, sandbox: str, profile_id: str, body: ProfilePatch) -> Profile:
+        """Merge attributes and set consents; takes effect for the very next send."""
+        profile = self.profile(sandbox, profile_id)
+        profile.attributes.update(body.attributes)
+        if body.consents is not None:
+            for channel, entry in body.consents.marketing.items():
+                profile.consents[channel.value] = entry.val
+        return profile
+
+    def messages(self, sandbox: str, profile_id: str) -> list[MessageRecord]:
+        """A profile's message log: every send, exclusion, bounce and interaction."""
+        self.profile(sandbox, profile_id)
+        return list(self.state(sandbox).log.get(profile_id, []))
+
+    # -- apps ---------------------------------------------------------------------------------------------------
+
+    def create_app(self, sandbox: str, body: AppCreate) -> App:
+        """Register an app and its push credentials (replacing an earlier configuration of the same app)."""
+        app = App.from_request(body)
+        self.state(sandbox).apps[app.app_id] = app
+        return app
+
+    def app(self, sandbox: str, app_id: str) -> App:
+        """An app by id."""
+        app = self.state(sandbox).apps.get(app_id)
+        if app is None:
+            raise NotFound(f"no app {app_id!r}", field="appId")
+        return app
+
+    # -- campaigns ----------------------------------------------------------------------------------------------
+
+    def create_campaign(self, sandbox: str, body: CampaignCreate) -> Campaign:
+        """Create an API-triggered campaign."""
+        state = self.state(sandbox)
+        self.app(sandbox, body.app_id)
+        if body.channel not in self.channels:
+            raise NotFound(f"channel {body.channel.value!r} is not available", field="channel")
+        campaign = Campaign(
+            id=state.sandbox.ids.uuid(),
+            name=body.name,
+            channel=body.channel,
+            category=body.category,
+            app_id=body.app_id,
+            message=body.message,
+            created_at=state.clock.timestamp(),
+        )
+        state.campaigns[campaign.id] = campaign
+        state.report(campaign.id)
+        return campaign
+
+    def campaign(self, sandbox: str, campaign_id: str) -> Campaign:
+        """A campaign by id."""
+        campaign = self.state(sandbox).campaigns.get(campaign_id)
+        if campaign is None:
+            raise NotFound(f"no campaign {campaign_id!r}", field="campaignId")
+        return campaign  # type: ignore[no-any-return]
+
+    def trigger(self, sandbox: str, campaign_id: str, body: TriggerRequest) -> dict[str, Any]:
+        """Send a campaign to its recipients; the sending runs on the sandbox's clock (settle to see it done)."""
+        state = self.state(sandbox)
+        campaign = self.campaign(sandbox, campaign_id)
+        profiles: list[tuple[Profile, dict[str, Any]]] = []
+        unknown: list[dict[str, Any]] = []
+        for recipient in body.recipients:
+            profile = self._resolve(state, recipient)
+            if profile is None:
+                unknown.append(recipient.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True))
+            else:
+                profiles.append((profile, {**body.context, **recipient.context}))
+        request_id = state.sandbox.ids.uuid()
+        state.clock.spawn(self._send_all(state, campaign, profiles))
+        return {"requestId": request_id, "campaignId": campaign.id, "accepted": len(profiles), "unknown": unknown}
+
+    @staticmethod
+    def _resolve(state: SandboxState, recipient: Recipient) -> Profile | None:
+        if recipient.profile_id is not None:
+            return state.profiles.get(recipient.profile_id)
+        assert recipient.namespace is not None and recipient.id is not None
+        return state.profiles.find(recipient.namespace, recipient.id)
+
+    async def _send_all(
+        self, state: SandboxState, campaign: Campaign, profiles: list[tuple[Profile, dict[str, Any]]]
+    ) -> None:
+        sender = self.channels[campaign.channel]
+        for profile, context in profiles:
+            await sender.send(
+                Dispatch(state, profile, campaign.id, campaign.category, campaign.app_id, campaign.message, context)
+            )
+
+    def report(self, sandbox: str, campaign_id: str) -> dict[str, Any]:
+        """A campaign's counters."""
+        campaign = self.campaign(sandbox, campaign_id)
+        return {"campaignId": campaign.id, "name": campaign.name, **self.state(sandbox).report(campaign.id).to_json()}
+
+    # -- the mobile SDK's Edge endpoint ---------------------------------------------------------------------------
+
+    def edge(self, sandbox: str, body: EdgeRequest) -> dict[str, Any]:
+        """Take SDK events: identities, push identifiers, push tracking (each event id accepted once)."""
+        state = self.state(sandbox)
+        handles = []
+        for event in body.events:
+            xdm = event.xdm
+            event_id = xdm.get("_id")
+            if isinstance(event_id, str):
+                if event_id in state.seen_events:
+                    handles.append({"type": "duplicate", "eventId": event_id})
+                    continue
+                state.seen_events.add(event_id)
+            profile = self._stitch(state, xdm.get("identityMap") or {})
+            if profile is None:
+                handles.append({"type": "ignored", "reason": "no identity"})
+                continue
+            self._apply(state, profile, xdm, event.data)
+            for listener in self.event_listeners:
+                listener(state, profile, {"xdm": xdm, "data": event.data})
+            handles.append({"type": "accepted", "profileId": profile.id})
+        return {"requestId": state.sandbox.ids.uuid(), "handle": handles}
+
+    @staticmethod
+    def _stitch(state: SandboxState, identity_map: dict[str, Any]) -> Profile | None:
+        pairs = [
+            (namespace, str(entry["id"]))
+            for namespace, entries in identity_map.items()
+            if isinstance(entries, list)
+            for entry in entries
+            if isinstance(entry, dict) and entry.get("id")
+        ]
+        if not pairs:
+            return None
+        # Known non-ECID identities win: a login links this device's ECID to the person's profile.
+        ordered = sorted(pairs, key=lambda pair: pair[0] == "ECID")
+        profile = next((p for ns, v in ordered if (p := state.profiles.find(ns, v)) is not None), None)
+        if profile is None:
+            profile = state.profiles.add(Profile(id=state.sandbox.ids.uuid(), identities={}))
+        for namespace, value in pairs:
+            owner = state.profiles.find(namespace, value)
+            if owner is not None and owner is not profile:
+                state.profiles.unlink(owner, namespace, value)
+                if namespace == "ECID":
+                    owner.push = [d for d in owner.push if d.ecid != value]
+            state.profiles.link(profile, namespace, value)
+        return profile
+
+    def _apply(self, state: SandboxState, profile: Profile, xdm: dict[str, Any], data: dict[str, Any]) -> None:
+        for detail in data.get("pushNotificationDetails") or []:
+            ecid = (detail.get("identity") or {}).get("id")
+            profile.push = [
+                d for d in profile.push if not (d.app_id == detail.get("appID") and (d.ecid == ecid or d.token == detail.get("token")))
+            ]
+            if detail.get("token"):
+                profile.push.append(
+                    PushDetail(
+                        app_id=str(detail.get("appID")),
+                        token=str(detail["token"]),
+                        platform=str(detail.get("platform")),
+                        denylisted=bool(detail.get("denylisted", False)),
+                        ecid=ecid,
+                    )
+                )
+        event_type = xdm.get("eventType", "")
+        if event_type == "identity.reset":
+            ecids = [str(e.get("id")) for e in (xdm.get("identityMap") or {}).get("ECID", [])]
+            profile.push = [d for d in profile.push if d.ecid not in ecids]
+        elif event_type in ("pushTracking.applicationOpened", "pushTracking.customAction"):
+            self._track_push(state, profile, xdm, event_type)
+
+    @staticmethod
+    def _track_push(state: SandboxState, profile: Profile, xdm: dict[str, Any], event_type: str) -> None:
+        execution = (
+            ((xdm.get("_experience") or {}).get("customerJourneyManagement") or {}).get("messageExecution") or {}
+        )
+        source = execution.get("campaignID")
+        if not isinstance(source, str) or source not in state.reports:
+            return
+        counters = state.report(source)
+        tracking = xdm.get("pushNotificationTracking") or {}
+        if event_type == "pushTracking.applicationOpened":
+            counters.opened += 1
+            outcome, reason = "opened", None
+        else:
+            action = str((tracking.get("customAction") or {}).get("actionID", ""))
+            counters.clicked += 1
+            counters.actions[action] += 1
+            outcome, reason = "clicked", action
+        state.remember(
+            profile.id,
+            MessageRecord(
+                state.clock.timestamp(), source, "push", outcome, reason, message_id=tracking.get("pushProviderMessageID")
+            ),
+        )

@@ -1,0 +1,77 @@
+"""The platform's state for one sandbox: profiles, apps, campaigns, reports and each profile's message log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.clock import Clock
+from simulator.platform.apps import App
+from simulator.platform.exclusions import ExclusionReason
+from simulator.platform.profiles import ProfileStore
+from simulator.platform.reporting import DeliveryCounters
+from simulator.sandboxes import Sandbox
+
+
+@dataclass(slots=True)
+class MessageRecord:
+    """What happened to one message for one profile: the answer to "why did this person not get it?"."""
+
+    at: float
+    source: str
+    channel: str
+    outcome: str
+    reason: str | None = None
+    code: str | None = None
+    token: str | None = None
+    message_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """As the API serves it."""
+        return {
+            "at": self.at,
+            "source": self.source,
+            "channel": self.channel,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "code": self.code,
+            "token": self.token,
+            "messageId": self.message_id,
+        }
+
+
+@dataclass(eq=False)
+class SandboxState:
+    """Everything the platform keeps for one sandbox."""
+
+    sandbox: Sandbox
+    profiles: ProfileStore = field(default_factory=ProfileStore)
+    apps: dict[str, App] = field(default_factory=dict)
+    campaigns: dict[str, Any] = field(default_factory=dict)
+    reports: dict[str, DeliveryCounters] = field(default_factory=dict)
+    log: dict[str, list[MessageRecord]] = field(default_factory=dict)
+    seen_events: set[str] = field(default_factory=set)
+
+    @property
+    def clock(self) -> Clock:
+        """The sandbox's clock."""
+        return self.sandbox.clock
+
+    def report(self, source: str) -> DeliveryCounters:
+        """The counters of a campaign (created on first use)."""
+        counters = self.reports.get(source)
+        if counters is None:
+            counters = self.reports[source] = DeliveryCounters()
+        return counters
+
+    def remember(self, profile_id: str, record: MessageRecord) -> None:
+        """Add to a profile's message log."""
+        self.log.setdefault(profile_id, []).append(record)
+
+    def exclude(self, profile_id: str, source: str, channel: str, reason: ExclusionReason) -> None:
+        """Count and log an exclusion."""
+        self.report(source).exclude(reason)
+        self.remember(
+            profile_id,
+            MessageRecord(self.sandbox.clock.timestamp(), source, channel, "excluded", reason.reason, reason.code),
+        )

@@ -1,0 +1,108 @@
+"""Build a stack and hand out clients.
+
+`Stack` is the set of parts running in one process: sandboxes, the device hub, the gateways and the platform, wired
+so that the platform hands its validated requests straight to the gateways' own request chains (the same code their
+HTTP routes run) and gateways hand accepted notifications to phones through the hub. `Stack.apps()` gives each
+part's ASGI app, which `mjlab serve` puts on ports and the in-process client drives through `httpx.ASGITransport`.
+
+`StackClient` is how the harness and tools use a stack, whatever its mode: HTTP clients for each part (ASGI
+transports in-process, sockets in network mode), the sandbox's clock through `/_sim/clock`, and phones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from simulator.clock import Clock, SystemClock, VirtualClock
+from simulator.devices.hub import DeviceHub
+from simulator.gateways.apns import ApnsGateway, ApnsRequest
+from simulator.gateways.apns.app import create_app as apns_app
+from simulator.gateways.fcm import FcmGateway
+from simulator.gateways.fcm.app import create_app as fcm_app
+from simulator.platform.api import create_app as platform_app
+from simulator.platform.channels.push import PushAnswer, PushChannel
+from simulator.platform.models import Channel
+from simulator.platform.service import Platform
+from simulator.sandboxes import Sandboxes
+
+#: The base URL the in-process parts are known by (what a service account's token_uri points at).
+INPROCESS_URLS = {
+    "core": "http://core.mjlab.test",
+    "apns": "http://apns.mjlab.test",
+    "fcm": "http://fcm.mjlab.test",
+}
+
+
+class DirectApns:
+    """The platform's APNs transport in one process: the gateway's request chain, no HTTP bytes."""
+
+    def __init__(self, gateway: ApnsGateway) -> None:
+        self.gateway = gateway
+
+    async def send(self, sandbox: str, token: str, headers: dict[str, str], body: bytes) -> PushAnswer:
+        """POST /3/device/{token}, handed over as the validated request model."""
+        answer = await self.gateway.handle(ApnsRequest.from_headers(token, headers, body))
+        return PushAnswer(answer.status, answer.reason, answer.apns_id)
+
+
+class DirectFcm:
+    """The platform's FCM transport in one process: the gateway's request chain, no HTTP bytes."""
+
+    def __init__(self, gateway: FcmGateway) -> None:
+        self.gateway = gateway
+
+    async def access_token(self, sandbox: str, token_uri: str, assertion: str) -> tuple[str, float]:
+        """Google's token endpoint, called directly."""
+        answer = self.gateway.issue_access_token(assertion)
+        return str(answer["access_token"]), float(answer["expires_in"])
+
+    async def send(self, sandbox: str, project_id: str, access_token: str, message: dict[str, Any]) -> PushAnswer:
+        """POST /v1/projects/{project}/messages:send, handed over as a parsed body."""
+        status, body = await self.gateway.handle(project_id, f"Bearer {access_token}", {"message": message})
+        if status == 200:
+            return PushAnswer(200, None, str(body.get("name", "")).rsplit("/", 1)[-1] or None)
+        error = body.get("error", {})
+        reason = next(
+            (d.get("errorCode") for d in error.get("details", []) if "errorCode" in d), error.get("status")
+        )
+        return PushAnswer(status, reason)
+
+
+@dataclass(eq=False)
+class Stack:
+    """Every part of the simulator, wired together in one process."""
+
+    sandboxes: Sandboxes
+    hub: DeviceHub
+    apns: ApnsGateway
+    fcm: FcmGateway
+    platform: Platform
+    urls: dict[str, str]
+
+    @classmethod
+    def build(cls, *, seed: str = "mjlab", clock: str = "virtual", urls: dict[str, str] | None = None) -> Stack:
+        """Build all parts. `clock` is `virtual` (tests: time moves when told) or `system` (wall time)."""
+        factory: type[Clock] = VirtualClock if clock == "virtual" else SystemClock
+        sandboxes = Sandboxes(clock_factory=factory, seed=seed)
+        hub = DeviceHub(sandboxes)
+        apns = ApnsGateway(sandboxes, hub)
+        fcm = FcmGateway(sandboxes, hub)
+        push = PushChannel(DirectApns(apns), DirectFcm(fcm))
+        platform = Platform(sandboxes, {Channel.PUSH: push})
+        return cls(sandboxes, hub, apns, fcm, platform, dict(urls or INPROCESS_URLS))
+
+    async def _endpoints(self) -> dict[str, str]:
+        """The base URL of each part (what `mjlab serve --endpoints-file` writes)."""
+        return dict(self.urls)
+
+    def apps(self) -> dict[str, ASGIApp]:
+        """Each part's ASGI app, by endpoint name."""
+        from simulator.devices.link import create_link_app
+
+        core = platform_app(self.platform)
+        core.add_api_route("/_sim/endpoints", self._endpoints, methods=["GET"], tags=["_sim"])
+        core.mount("/_sim/devices", create_link_app(self))
+        return {"core": core, "apns": apns_app(self.apns), "fcm": fcm_app(self.fcm)}
