@@ -41,8 +41,15 @@ async def main(count: int) -> None:
     bearer = "bearer " + jwt.encode(
         {"iss": grant.team_id, "iat": iat}, grant.private_key_pem, algorithm="ES256", headers={"kid": grant.key_id}
     )
-    payload = b'{"aps":{"alert":{"title":"Hello","body":"A journey message"},"sound":"default"},"adb_a_type":"DEEPLINK"}'
-    headers = {"authorization": bearer, "apns-topic": "com.example.app", "apns-push-type": "alert", "apns-priority": "10"}
+    payload = (
+        b'{"aps":{"alert":{"title":"Hello","body":"A journey message"},"sound":"default"},"adb_a_type":"DEEPLINK"}'
+    )
+    headers = {
+        "authorization": bearer,
+        "apns-topic": "com.example.app",
+        "apns-push-type": "alert",
+        "apns-priority": "10",
+    }
     requests = [ApnsRequest.from_headers(tokens[i % len(tokens)], headers, payload) for i in range(count)]
 
     start = monotonic()

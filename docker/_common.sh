@@ -1,7 +1,9 @@
 # Shared helpers for the docker/ scripts. Sourced, not executed.
 # shellcheck shell=bash
 
+# shellcheck disable=SC2034  # used by the scripts that source this file
 MJLAB_DOCKER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck disable=SC2034
 MJLAB_REPO_ROOT="$(cd "$MJLAB_DOCKER_DIR/.." && pwd)"
 : "${MJLAB_BASE_IMAGE:=mjlab/base:bookworm}"
 : "${MJLAB_IMAGE:=mjlab/mjlab:dev}"

@@ -64,14 +64,18 @@ fi
 t=$(now)
 "${pip[@]}" wheel --quiet --disable-pip-version-check --wheel-dir "$wheels" "${pin[@]}" . \
     >"$wheels/.pip-wheel.log" 2>&1 \
-    || die "pip wheel failed (last line: $(tail -n1 "$wheels/.pip-wheel.log")); log: $wheels/.pip-wheel.log"
-project_wheel="$(ls "$wheels"/mobile_journey_lab-*.whl 2>/dev/null | head -n1)"
+    || die "pip wheel failed (last line: $(tail -n1 "$wheels/.pip-wheel.log")); log: $wheels/.pip-wheel.log${pin:+ (versions pinned to .venv: reinstall it, or MJLAB_PIN_TO_VENV=0)}"
+shopt -s nullglob
+all_wheels=("$wheels"/*.whl)
+project_wheels=("$wheels"/mobile_journey_lab-*.whl)
+shopt -u nullglob
+project_wheel="${project_wheels[0]:-}"
 [[ -n "$project_wheel" ]] || die "pip wheel did not produce mobile_journey_lab-*.whl"
 version="$(basename "$project_wheel" | cut -d- -f2)"
 # Only pure-Python or CPython 3.11 wheels can install in the image.
-bad="$(ls "$wheels"/*.whl | xargs -n1 basename | awk -F- '{ t = $(NF-2) } t !~ /^(py3|py2\.py3|cp311)$/ && $(NF-1) != "abi3" { print }')"
+bad="$(printf '%s\n' "${all_wheels[@]##*/}" | awk -F- '{ t = $(NF-2) } t !~ /^(py3|py2\.py3|cp311)$/ && $(NF-1) != "abi3" { print }')"
 [[ -z "$bad" ]] || die "wheels not installable on CPython 3.11: $bad"
-say "built $(ls "$wheels"/*.whl | wc -l) wheels in $(elapsed "$t") s ($(du -sh "$wheels" | cut -f1)), mobile-journey-lab $version"
+say "built ${#all_wheels[@]} wheels in $(elapsed "$t") s ($(du -sh "$wheels" | cut -f1)), mobile-journey-lab $version"
 
 # ---- 2. base image -------------------------------------------------------------------------------
 if [[ -z "$base" ]]; then

@@ -41,8 +41,8 @@ stop_engine() {
         rm -f "$PIDFILE"; return 0
     fi
     kill -TERM "$pid"
-    local i
-    for i in $(seq 1 40); do alive "$pid" || break; sleep 0.5; done
+    local _
+    for _ in $(seq 1 40); do alive "$pid" || break; sleep 0.5; done
     if alive "$pid"; then die "dockerd (pid $pid) did not stop within 20 s"; fi
     rm -f "$PIDFILE"
     say "stopped dockerd (pid $pid)"
@@ -82,8 +82,18 @@ wait_ready() {
     return 2
 }
 
+# A dockerd or containerd killed a moment ago leaves its pid file behind, and a new one refuses to
+# start (or waits for the old containerd) while that pid is still in /proc as an unreaped zombie.
+clear_stale_pidfiles() {
+    local f
+    for f in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+        if [[ -f "$f" ]] && ! alive "$(cat "$f" 2>/dev/null || echo 0)"; then rm -f "$f"; fi
+    done
+}
+
 start_dockerd() {
     local driver="$1" pid
+    clear_stale_pidfiles
     local -a extra=()
     # shellcheck disable=SC2206
     [[ -n "${MJLAB_DOCKERD_EXTRA_ARGS:-}" ]] && extra=(${MJLAB_DOCKERD_EXTRA_ARGS})
@@ -148,11 +158,20 @@ if [[ -z "$driver" ]]; then
     if overlay_works; then driver=overlay2; else driver=vfs; fi
 fi
 
+touch "$LOG"
+log_from=$(( $(stat -c %s "$LOG") + 1 ))
 pid="$(start_dockerd "$driver")"
 rc=0; wait_ready "$pid" "$deadline" || rc=$?
-if (( rc == 1 )) && [[ "$driver" == overlay2 && -z "${MJLAB_DOCKER_STORAGE_DRIVER:-}" ]]; then
-    say "dockerd exited on overlay2; retrying with the vfs storage driver"
-    driver=vfs
+if (( rc == 1 )); then
+    # One more try: on vfs if overlay2 was refused, else the same driver (a dockerd or containerd
+    # killed just before can make the first start time out waiting for containerd).
+    if [[ "$driver" == overlay2 && -z "${MJLAB_DOCKER_STORAGE_DRIVER:-}" ]] \
+        && tail -c "+$log_from" "$LOG" | grep -qiE 'error initializing graphdriver|driver not supported'; then
+        say "dockerd refused the overlay2 storage driver; retrying with vfs"
+        driver=vfs
+    else
+        say "dockerd exited during start-up ($(tail -n1 "$LOG" | cut -c1-160)); retrying once"
+    fi
     pid="$(start_dockerd "$driver")"
     rc=0; wait_ready "$pid" "$deadline" || rc=$?
 fi

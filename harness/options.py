@@ -18,7 +18,7 @@ StackMode = Literal["inprocess", "network", "docker", "url"]
 
 #: The modes that take no argument; `url=...` is the fourth.
 STACK_MODES: tuple[StackMode, ...] = ("inprocess", "network", "docker")
-DEFAULT_STACK = "inprocess"
+DEFAULT_STACK: StackMode = "inprocess"
 DEFAULT_SEED = "mjlab"
 
 

@@ -100,8 +100,8 @@ class Runtime:
             sys.executable, "-m", "harness.cli", "serve", "--host", "127.0.0.1", "--port", "0",
             "--clock", "virtual", "--seed", self.seed, "--endpoints-file", str(endpoints_file),
         ]  # fmt: skip
-        log = self._log.open("wb")
-        self._server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        with self._log.open("wb") as log:
+            self._server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = monotonic() + SERVER_START_TIMEOUT
         while not endpoints_file.exists():
             if self._server.poll() is not None:

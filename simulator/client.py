@@ -61,9 +61,11 @@ class StackClient:
     async def connect(cls, endpoints: dict[str, str], mode: str = "network") -> StackClient:
         """A client for a stack served elsewhere (`mjlab serve`), from its endpoints file's URLs."""
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        # The apns endpoint speaks HTTP/2 only, as Apple does; admin calls go to the same gateway over HTTP/1.1.
+        urls = {**endpoints, "apns": endpoints.get("apns_http1", endpoints["apns"])}
         http = {
             name: httpx.AsyncClient(base_url=url, limits=limits, timeout=60.0)
-            for name, url in endpoints.items()
+            for name, url in urls.items()
             if url.startswith("http")
         }
         link = LinkClient(endpoints["core"].replace("http", "ws", 1) + "/_sim/devices/link")

@@ -39,12 +39,22 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="*", metavar="PATHS", help="feature files or folders (default: features/)")
-    parser.add_argument("--stack", type=parse_stack, default=parse_stack(DEFAULT_STACK), help="inprocess, network, "
-                        "docker or url=http://host:port (default: inprocess)")
+    parser.add_argument(
+        "--stack",
+        type=parse_stack,
+        default=parse_stack(DEFAULT_STACK),
+        help="inprocess, network, docker or url=http://host:port (default: inprocess)",
+    )
     parser.add_argument("--seed", default=DEFAULT_SEED, help=f"seed of the run (default: {DEFAULT_SEED})")
     parser.add_argument("--lang", choices=["en", "fr"], help="run only the features written in this language")
-    parser.add_argument("-t", "--tags", action="append", default=[], metavar="EXPR",
-                        help='Cucumber tag expression, e.g. "@push and not @slow" (repeat to and them)')
+    parser.add_argument(
+        "-t",
+        "--tags",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help='Cucumber tag expression, e.g. "@push and not @slow" (repeat to and them)',
+    )
     parser.add_argument("-n", "--workers", type=_workers, metavar="N", help="run on N processes (or auto)")
     parser.add_argument("--junitxml", type=Path, default=Path("reports/junit.xml"), metavar="PATH")
     parser.add_argument("--cucumberjson", type=Path, default=Path("reports/cucumber.json"), metavar="PATH")
@@ -109,8 +119,10 @@ def run(args: argparse.Namespace) -> int:
     """Run pytest on the paths; write the reports; print the summary; return pytest's exit status."""
     console = Console(highlight=False)
     paths = args.paths or DEFAULT_PATHS
-    console.print(f"[bold]mjlab run[/] {' '.join(paths)}  [dim]stack[/] {args.stack}  [dim]seed[/] {args.seed}"
-                  + (f"  [dim]workers[/] {args.workers}" if args.workers else ""))
+    console.print(
+        f"[bold]mjlab run[/] {' '.join(paths)}  [dim]stack[/] {args.stack}  [dim]seed[/] {args.seed}"
+        + (f"  [dim]workers[/] {args.workers}" if args.workers else "")
+    )
     for path in (args.junitxml, args.cucumberjson, args.html):
         path.parent.mkdir(parents=True, exist_ok=True)
     tally = Tally()
@@ -136,8 +148,11 @@ def html_writer() -> HtmlWriter | None:
 
 def summary(tally: Tally, written: list[Path], status: int) -> Table:
     """The summary table: scenarios by outcome, then the reports written."""
-    table = Table(title="mjlab run " + ("[green]passed[/]" if status == 0 else f"[red]failed[/] (exit {status})"),
-                  show_header=False, title_justify="left")
+    table = Table(
+        title="mjlab run " + ("[green]passed[/]" if status == 0 else f"[red]failed[/] (exit {status})"),
+        show_header=False,
+        title_justify="left",
+    )
     table.add_column(style="bold")
     table.add_column()
     table.add_row("passed", f"[green]{tally.count('passed')}[/]")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from bdd_support import PUSH_FEATURE
 
 from harness.collect import tags_to_markexpr
-from tests.plugin.conftest import PUSH_FEATURE
 
 
 def test_a_feature_file_runs_without_a_test_module(project: pytest.Pytester) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tests.plugin.conftest import PUSH_FEATURE, load, statuses
+from bdd_support import PUSH_FEATURE, load, statuses
 
 
 def run_with_report(project: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, Path]:
@@ -68,7 +67,7 @@ def test_a_step_that_skips_is_skipped(project: pytest.Pytester) -> None:
 def test_a_fixture_error_is_a_failed_before_hook(project: pytest.Pytester) -> None:
     project.makefile(
         ".feature",
-        push="Feature: Push\n  Scenario: Broken\n    Given a phone\n    And a broken sandbox\n    Then the phone shows it\n",
+        push="Feature: Push\n  Scenario: Broken\n    Given a phone\n    And a broken sandbox\n    Then it shows\n",
     )
 
     result, path = run_with_report(project)
@@ -87,7 +86,8 @@ def test_the_report_carries_the_feature_keywords_and_tags(project: pytest.Pytest
     _, path = run_with_report(project, "features")
 
     [feature] = load(path)
-    assert (feature["uri"], feature["keyword"], feature["name"]) == ("features/push.feature", "Feature", "Push notifications")
+    assert feature["uri"] == "features/push.feature"
+    assert (feature["keyword"], feature["name"]) == ("Feature", "Push notifications")
     assert feature["tags"] == [{"name": "@push", "line": 1}]
     assert [tag["name"] for tag in feature["elements"][1]["tags"]] == ["@slow"]
     assert [step["keyword"] for step in feature["elements"][0]["steps"]] == ["Given ", "When ", "Then "]

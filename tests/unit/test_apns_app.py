@@ -46,7 +46,9 @@ class Served:
     sandboxes: Sandboxes
 
     async def grant(self) -> dict[str, Any]:
-        answer = await self.client.post("/_sim/keys", json={"sandbox": "prod", "team_id": "TEAM4JRNYS", "topics": [TOPIC]})
+        answer = await self.client.post(
+            "/_sim/keys", json={"sandbox": "prod", "team_id": "TEAM4JRNYS", "topics": [TOPIC]}
+        )
         assert answer.status_code == 201
         grant: dict[str, Any] = answer.json()
         return grant
@@ -60,7 +62,9 @@ class Served:
     def bearer(self, grant: dict[str, Any]) -> str:
         iat = int(self.sandboxes.get("prod").clock.timestamp())
         signed = jwt.encode(
-            {"iss": grant["team_id"], "iat": iat}, grant["private_key_pem"], algorithm="ES256",
+            {"iss": grant["team_id"], "iat": iat},
+            grant["private_key_pem"],
+            algorithm="ES256",
             headers={"kid": grant["key_id"]},
         )
         return "bearer " + signed

@@ -146,7 +146,9 @@ async def test_an_apns_id_is_generated_from_the_seed_when_absent() -> None:
 
 async def test_background_push_with_low_priority_and_uppercase_token(world: World) -> None:
     answer = await world.send(
-        token=world.token.upper(), payload=b'{"aps":{"content-available":1}}', apns_push_type="background",
+        token=world.token.upper(),
+        payload=b'{"aps":{"content-available":1}}',
+        apns_push_type="background",
         apns_priority="5",
     )
 
@@ -461,13 +463,20 @@ async def test_every_request_is_recorded_with_its_answer(world: World) -> None:
     assert [c.status for c in calls] == [200, 403]
     first, second = calls
     assert (first.id, first.token, first.sandbox, first.reason, first.delivered) == (
-        accepted.apns_id, world.token, "prod", None, True
+        accepted.apns_id,
+        world.token,
+        "prod",
+        None,
+        True,
     )
     assert first.headers["apns-topic"] == TOPIC
     assert "authorization" not in first.headers
     assert first.body == {"aps": {"alert": {"title": "Hi", "body": "There"}}}
     assert (second.id, second.reason, second.response, second.sandbox) == (
-        refused.apns_id, "MissingProviderToken", {"reason": "MissingProviderToken"}, "prod"
+        refused.apns_id,
+        "MissingProviderToken",
+        {"reason": "MissingProviderToken"},
+        "prod",
     )
     assert world.gateway.calls.get("latest") is second
     assert world.gateway.calls.query(status=200) == [first]
@@ -495,7 +504,9 @@ async def test_closing_a_sandbox_forgets_its_keys_tokens_and_calls(world: World)
     token = world.gateway.register_device("scenario-7", phone.device_id, TOPIC, "production")
     clock = world.sandboxes.get("scenario-7").clock
     bearer = "bearer " + jwt.encode(
-        {"iss": TEAM, "iat": int(clock.timestamp())}, grant.private_key_pem, algorithm="ES256",
+        {"iss": TEAM, "iat": int(clock.timestamp())},
+        grant.private_key_pem,
+        algorithm="ES256",
         headers={"kid": grant.key_id},
     )
     assert (await world.send(token=token, authorization=bearer)).status == 200
@@ -513,10 +524,18 @@ async def test_closing_a_sandbox_forgets_its_keys_tokens_and_calls(world: World)
 
 def test_every_reason_has_apples_status_and_retry_rule() -> None:
     final = ["BadDeviceToken", "DeviceTokenNotForTopic", "Forbidden", "Unregistered", "ExpiredToken", "PayloadTooLarge"]
-    retried = ["TooManyRequests", "TooManyProviderTokenUpdates", "InternalServerError", "ServiceUnavailable", "Shutdown"]
+    retried = [
+        "TooManyRequests",
+        "TooManyProviderTokenUpdates",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "Shutdown",
+    ]
 
     assert {reason: ApnsError(reason).status for reason in ("BadPath", "MethodNotAllowed", "Unregistered")} == {
-        "BadPath": 404, "MethodNotAllowed": 405, "Unregistered": 410
+        "BadPath": 404,
+        "MethodNotAllowed": 405,
+        "Unregistered": 410,
     }
     assert all(ApnsError(reason).status == status for reason, status in REASONS.items())
     assert not any(ApnsError(reason).retryable for reason in final)

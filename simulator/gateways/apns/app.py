@@ -221,4 +221,3 @@ def _server_error_response(request: Request) -> Response:
     if _is_sim(request):
         return _detail(500, "internal error")
     return JSONResponse(ApnsError("InternalServerError").to_body(), status_code=500)
-

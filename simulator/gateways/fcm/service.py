@@ -21,6 +21,7 @@ The same project id may be registered in several sandboxes: the bearer token say
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,12 +199,10 @@ class FcmGateway:
         grant, send = call.grant, call.send
         sandbox = grant.account.sandbox if grant is not None else self._sandboxes.get(DEFAULT_SANDBOX)
         extra: dict[str, Any] = {}
-        token = call.record.token if call.record is not None else None
+        token = call.record.token if call.record is not None else _addressed_token(call.body)
         if send is not None:
             if send.target is Target.TOPIC or send.target is Target.CONDITION:
                 extra[send.target.value] = send.address
-            elif token is None:
-                token = send.address
             if send.validate_only:
                 extra["validate_only"] = True
         reason = None
@@ -215,7 +214,7 @@ class FcmGateway:
             method="POST",
             path=f"/v1/projects/{call.project_id}/messages:send",
             headers={"authorization": call.authorization} if call.authorization else {},
-            body=call.body,
+            body=_readable(call.body),
             status=status,
             response=answer,
             reason=reason,
@@ -237,6 +236,25 @@ class _Call:
     grant: AccessGrant | None = None
     send: ValidatedSend | None = None
     record: TokenRecord | None = None
+
+
+def _addressed_token(body: Any) -> str | None:
+    """The token (or installation id) a request names, read from its raw body whatever else is wrong with it."""
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, dict):
+        return None
+    address = message.get("token", message.get("fid"))
+    return address if isinstance(address, str) else None
+
+
+def _readable(body: Any) -> Any:
+    """A body as JSON-ready data: raw bytes that never got parsed are kept as their JSON, or as text."""
+    if not isinstance(body, bytes):
+        return body
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
 
 
 def _message_id(sandbox: Sandbox) -> str:
