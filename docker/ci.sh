@@ -3,7 +3,8 @@
 #
 #   docker/ci.sh            engine.sh, then build.sh (which builds the base image if missing)
 #   docker/ci.sh --smoke    the same, then start the image, wait until the core's /_sim/health
-#                           answers 200 on its published port, print endpoints.json, remove it
+#                           answers 200 on its published port, print endpoints.json, stop it
+#                           (warns unless it exits 0) and remove it
 #   docker/ci.sh --smoke-only   only the smoke test, against an existing $MJLAB_IMAGE
 #
 # Then, for the tests:  . docker/ci-env.sh   (MJLAB_IMAGE, TESTCONTAINERS_* for this machine)
@@ -59,6 +60,14 @@ done
 say "smoke: $url answered 200 after $(elapsed "$t") s"
 endpoints="$(docker exec "$cid" cat /var/lib/mjlab/endpoints.json)" \
     || die "no /var/lib/mjlab/endpoints.json in the container"
-say "smoke: endpoints.json (container addresses): $endpoints"
+say "smoke: endpoints.json (container addresses): $(tr -d ' \n' <<<"$endpoints")"
 grep -q '"core"' <<<"$endpoints" || die "endpoints.json has no \"core\" key"
+t=$(now)
+docker stop --time 10 "$cid" >/dev/null || die "docker stop failed"
+code="$(docker inspect -f '{{.State.ExitCode}}' "$cid")"
+if [[ "$code" == 0 ]]; then
+    say "smoke: docker stop: exit 0 in $(elapsed "$t") s"
+else
+    say "warning: docker stop: exit code $code after $(elapsed "$t") s (the server did not stop cleanly on its stop signal)"
+fi
 say "smoke passed for $MJLAB_IMAGE in $(elapsed "$total") s"

@@ -195,6 +195,7 @@ class VirtualClock(Clock):
             timer = heapq.heappop(self._timers)
             self._now = max(self._now, timer.when)
             await _run_callback(timer.callback)
+            await asyncio.sleep(0)  # let coroutines this timer woke (clock.sleep) run at its instant
             await self.settle()
         self._now = target
         await self.settle()

@@ -22,6 +22,7 @@ from simulator.gateways.apns import ApnsGateway, ApnsRequest
 from simulator.gateways.apns.app import create_app as apns_app
 from simulator.gateways.fcm import FcmGateway
 from simulator.gateways.fcm.app import create_app as fcm_app
+from simulator.gateways.fcm.oauth import KeyFactory, generate_key
 from simulator.platform.api import create_app as platform_app
 from simulator.platform.channels.push import PushAnswer, PushChannel
 from simulator.platform.models import Channel
@@ -71,6 +72,22 @@ class DirectFcm:
         return PushAnswer(status, reason)
 
 
+def reused_key(generate: KeyFactory = generate_key) -> KeyFactory:
+    """A key factory that makes one RSA key and hands it out again.
+
+    A 2048-bit key takes 50-100 ms to make, and every scenario creates a Firebase project: reusing the key keeps a
+    scenario in milliseconds. Each service account still gets its own key id, and signatures are still checked.
+    """
+    made: list[Any] = []
+
+    def factory() -> Any:
+        if not made:
+            made.append(generate())
+        return made[0]
+
+    return factory
+
+
 @dataclass(eq=False)
 class Stack:
     """Every part of the simulator, wired together in one process."""
@@ -89,7 +106,7 @@ class Stack:
         sandboxes = Sandboxes(clock_factory=factory, seed=seed)
         hub = DeviceHub(sandboxes)
         apns = ApnsGateway(sandboxes, hub)
-        fcm = FcmGateway(sandboxes, hub)
+        fcm = FcmGateway(sandboxes, hub, key_factory=reused_key())
         push = PushChannel(DirectApns(apns), DirectFcm(fcm))
         platform = Platform(sandboxes, {Channel.PUSH: push})
         return cls(sandboxes, hub, apns, fcm, platform, dict(urls or INPROCESS_URLS))

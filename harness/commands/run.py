@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for path in (args.junitxml, args.cucumberjson, args.html):
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)  # a report left by an earlier run must not pass for this run's
     tally = Tally()
     status = int(pytest.main(pytest_args(args), plugins=[tally]))
     written = [path for path in (args.junitxml, args.cucumberjson) if path.is_file()]

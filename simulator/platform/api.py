@@ -31,6 +31,14 @@ from simulator.sandboxes import DEFAULT_SANDBOX, SandboxNotFound
 SandboxName = Annotated[str, Header(alias="x-sandbox-name", description="the sandbox to act in")]
 
 
+def _field_path(location: tuple[int | str, ...] | list[int | str]) -> str:
+    """`("body", "message", "body")` → `message.body`; headers and query parameters keep their names."""
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] or parts
+    return ".".join(str(p) for p in parts)
+
+
 def create_app(platform: Platform) -> FastAPI:
     """The platform API bound to `platform`."""
     api = FastAPI(
@@ -46,7 +54,7 @@ def create_app(platform: Platform) -> FastAPI:
     @api.exception_handler(RequestValidationError)
     async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
         detail = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"], "type": e["type"]}
+            {"field": _field_path(e["loc"]), "message": e["msg"], "type": e["type"]}
             for e in error.errors()
         ]
         return JSONResponse({"error": {"status": 422, "code": "ValidationError", "detail": detail}}, status_code=422)

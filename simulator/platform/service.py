@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.platform.apps import App
-from simulator.platform.channels import ChannelSender, Dispatch
+from simulator.platform.channels import ChannelSender, Dispatch, is_templated
 from simulator.platform.errors import Conflict, NotFound
 from simulator.platform.models import (
     AppCreate,
@@ -188,9 +188,12 @@ class Platform:
         self, state: SandboxState, campaign: Campaign, profiles: list[tuple[Profile, dict[str, Any]]]
     ) -> None:
         sender = self.channels[campaign.channel]
+        templated = is_templated(campaign.message)
         for profile, context in profiles:
             await sender.send(
-                Dispatch(state, profile, campaign.id, campaign.category, campaign.app_id, campaign.message, context)
+                Dispatch(
+                    state, profile, campaign.id, campaign.category, campaign.app_id, campaign.message, context, templated
+                )
             )
 
     def report(self, sandbox: str, campaign_id: str) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import httpx
 import jwt
 import pytest
 from aioapns import APNs, NotificationRequest
-from aioapns.connection import APNsProductionClientProtocol
 from h2.config import H2Configuration
 from h2.connection import H2Connection
 from h2.events import ConnectionTerminated, DataReceived, Event, ResponseReceived, StreamEnded
@@ -92,17 +91,19 @@ async def served() -> AsyncIterator[Served]:
         await server.wait_closed()
 
 
-def aioapns_client(served: Served) -> APNs:
+def aioapns_client(served: Served, port: int | None = None, *, use_sandbox: bool = False) -> APNs:
     """The official client, pointed at the fake: its protocol class names host and port; no TLS (h2c)."""
     client = APNs(
         key=served.grant.private_key_pem,
         key_id=served.grant.key_id,
         team_id=served.grant.team_id,
         topic=TOPIC,
-        use_sandbox=False,
+        use_sandbox=use_sandbox,
     )
     client.pool.protocol_class = type(
-        "LocalApnsProtocol", (APNsProductionClientProtocol,), {"APNS_SERVER": "127.0.0.1", "APNS_PORT": served.port}
+        "LocalApnsProtocol",
+        (client.pool.protocol_class,),
+        {"APNS_SERVER": "127.0.0.1", "APNS_PORT": port or served.port},
     )
     client.pool.ssl_context = None
     return client
@@ -178,6 +179,27 @@ async def test_aioapns_fans_out_over_many_concurrent_streams(served: Served) -> 
     assert sum(r.is_successful for r in results) == 300
     assert {r.description for r in results if not r.is_successful} == {"BadDeviceToken"}  # sandbox token, prod host
     assert sorted(d.payload["aps"]["badge"] for d in served.phone.received) == list(range(0, 600, 2))
+
+
+async def test_aioapns_reaches_the_sandbox_environment_on_its_own_port(served: Served) -> None:
+    sandbox_token = served.gateway.register_device("prod", served.phone.device_id, TOPIC, "sandbox")
+    sandbox_server = await serve_h2(create_app(served.gateway, environment="sandbox"), "127.0.0.1", 0)
+    client = aioapns_client(served, sandbox_server.sockets[0].getsockname()[1], use_sandbox=True)
+    try:
+        to_sandbox = await client.send_notification(
+            NotificationRequest(device_token=sandbox_token, message={"aps": {"alert": "dev build"}})
+        )
+        production_token = await client.send_notification(
+            NotificationRequest(device_token=served.token, message={"aps": {"alert": "store build"}})
+        )
+    finally:
+        await close_aioapns(client)
+        sandbox_server.close()
+        await sandbox_server.wait_closed()
+
+    assert to_sandbox.is_successful
+    assert (production_token.status, production_token.description) == ("400", "BadDeviceToken")
+    assert [d.token for d in served.phone.received] == [sandbox_token]
 
 
 # -- httpx over h2c ----------------------------------------------------------------------------------------------
@@ -304,3 +326,67 @@ async def test_closing_the_server_says_goaway(served: Served) -> None:
     goodbyes = [e for e in events if isinstance(e, ConnectionTerminated)]
     assert len(goodbyes) == 1
     assert goodbyes[0].error_code == 0
+
+
+async def serve_app(app: Any) -> tuple[asyncio.Server, BareH2Client]:
+    server = await serve_h2(app, "127.0.0.1", 0)
+    client = BareH2Client(*await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1]))
+    return server, client
+
+
+async def test_a_streamed_body_never_ends_on_an_empty_data_frame() -> None:
+    async def streaming(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for chunk in (b"a", b"", b"b"):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    server, client = await serve_app(streaming)
+    try:
+        events = await client.post("/", {}, b"")
+    finally:
+        client.writer.close()
+        server.close()
+
+    data = [e.data for e in events if isinstance(e, DataReceived)]
+    assert data == [b"a", b"b"]
+    assert isinstance(events[-1], StreamEnded)
+
+
+async def test_a_failing_app_answers_500_and_the_connection_lives_on() -> None:
+    async def fragile(scope: Any, receive: Any, send: Any) -> None:
+        if scope["path"] == "/boom":
+            raise RuntimeError("app bug")
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    server, client = await serve_app(fragile)
+    try:
+        failed = await client.post("/boom", {}, b"")
+        fine = await client.post("/ok", {}, b"")
+    finally:
+        client.writer.close()
+        server.close()
+
+    assert [type(e) for e in failed] == [ResponseReceived, StreamEnded]
+    assert dict(failed[0].headers)[":status"] == "500"  # type: ignore[attr-defined]
+    assert dict(fine[0].headers)[":status"] == "204"  # type: ignore[attr-defined]
+
+
+async def test_a_stream_reset_by_the_client_does_not_disturb_the_others(served: Served) -> None:
+    client = BareH2Client(*await asyncio.open_connection("127.0.0.1", served.port))
+    abandoned = client.conn.get_next_available_stream_id()
+    request = [(":method", "POST"), (":scheme", "http"), (":path", f"/3/device/{served.token}")]
+    client.conn.send_headers(abandoned, [*request, (":authority", "api.push.apple.com"), ("apns-topic", TOPIC)])
+    client.conn.reset_stream(abandoned)
+    client.writer.write(client.conn.data_to_send())
+    try:
+        after = await client.post(
+            f"/3/device/{served.token}", {"authorization": served.bearer(), "apns-topic": TOPIC}, b"{}"
+        )
+    finally:
+        client.writer.close()
+
+    assert dict(after[0].headers)[":status"] == "200"  # type: ignore[attr-defined]
+    assert len(served.phone.received) == 1

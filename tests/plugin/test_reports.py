@@ -64,7 +64,7 @@ def test_a_step_that_skips_is_skipped(project: pytest.Pytester) -> None:
     assert statuses(path) == {"Not ready": ["passed", "skipped", "skipped"]}
 
 
-def test_a_fixture_error_is_a_failed_before_hook(project: pytest.Pytester) -> None:
+def test_a_step_whose_fixture_fails_is_failed(project: pytest.Pytester) -> None:
     project.makefile(
         ".feature",
         push="Feature: Push\n  Scenario: Broken\n    Given a phone\n    And a broken sandbox\n    Then it shows\n",
@@ -77,6 +77,33 @@ def test_a_fixture_error_is_a_failed_before_hook(project: pytest.Pytester) -> No
     assert steps == ["passed", "failed", "skipped"]
     element = load(path)[0]["elements"][0]
     assert "the sandbox would not start" in element["steps"][1]["result"]["error_message"]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "hook", "steps"),
+    [
+        ("raise RuntimeError('no sandbox')", "before", ["skipped", "skipped"]),
+        ("yield\n    raise RuntimeError('no sandbox')", "after", ["passed", "passed"]),
+    ],
+)
+def test_a_failing_fixture_setup_or_teardown_is_a_failed_hook(
+    project: pytest.Pytester, fixture: str, hook: str, steps: list[str]
+) -> None:
+    project.mkdir("broken")
+    project.makepyfile(
+        **{"broken/conftest": f"import pytest\n@pytest.fixture(autouse=True)\ndef sandbox():\n    {fixture}\n"}
+    )
+    project.makefile(
+        ".feature", **{"broken/push": "Feature: P\n  Scenario: S\n    Given a phone\n    When I send a push\n"}
+    )
+
+    result, path = run_with_report(project)
+
+    result.assert_outcomes(errors=1, passed=1 if hook == "after" else 0)
+    [element] = load(path)[0]["elements"]
+    assert [step["result"]["status"] for step in element["steps"]] == steps
+    assert element[hook][0]["result"]["status"] == "failed"
+    assert "RuntimeError: no sandbox" in element[hook][0]["result"]["error_message"]
 
 
 def test_the_report_carries_the_feature_keywords_and_tags(project: pytest.Pytester) -> None:

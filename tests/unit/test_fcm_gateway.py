@@ -120,7 +120,7 @@ def lab(rsa_key: rsa.RSAPrivateKey) -> Lab:
 pytestmark = pytest.mark.anyio
 
 
-# -- service accounts and the token endpoint ------------------------------------------------------------------------
+# -- service accounts and the token endpoint ---------------------------------------------------------------------------
 
 
 async def test_register_project_returns_the_console_service_account_json(lab: Lab) -> None:
@@ -136,14 +136,17 @@ async def test_register_project_returns_the_console_service_account_json(lab: La
     assert len(account["private_key_id"]) == 40
     assert account["client_email"].startswith("firebase-adminsdk-")
     assert account["client_email"].endswith(f"@{PROJECT}.iam.gserviceaccount.com")
-    assert account["client_id"].isdigit() and len(account["client_id"]) == 21
+    assert account["client_id"].isdigit()
+    assert len(account["client_id"]) == 21
     assert account["client_x509_cert_url"].endswith(account["client_email"].replace("@", "%40"))
 
 
 async def test_token_endpoint_answers_a_bearer_token_for_an_hour(lab: Lab) -> None:
     form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"}
     form["assertion"] = assertion(lab.account, lab.clock.timestamp(), aud="https://oauth2.googleapis.com/token")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(create_app(lab.gateway)), base_url="http://fcm.test") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(create_app(lab.gateway)), base_url="http://fcm.test"
+    ) as http:
         response = await http.post("/token", data=form)
     assert response.status_code == 200
     answer = response.json()
@@ -161,16 +164,20 @@ async def test_token_endpoint_refuses_as_google_does(lab: Lab, case: dict[str, A
     key = generate_key() if case.get("sign_with") == "other_key" else None
     signed = assertion(lab.account, now, key, **claims)
     if "kid" in case:
-        signed = jwt.encode(jwt.decode(signed, options={"verify_signature": False}), lab.account["private_key"],
-                            algorithm="RS256", headers={"kid": case["kid"]})  # fmt: skip
+        claims_as_signed = jwt.decode(signed, options={"verify_signature": False})
+        signed = jwt.encode(
+            claims_as_signed, lab.account["private_key"], algorithm="RS256", headers={"kid": case["kid"]}
+        )
     form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": signed}
     form = {k: v for k, v in (form | case.get("form", {})).items() if v is not None}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(create_app(lab.gateway)), base_url="http://fcm.test") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(create_app(lab.gateway)), base_url="http://fcm.test"
+    ) as http:
         response = await http.post("/token", data=form)
     assert (response.status_code, response.json()) == (case["answer"]["status"], case["answer"]["body"])
 
 
-# -- authentication ---------------------------------------------------------------------------------------------------
+# -- authentication ----------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("case", load("unauthenticated.json")["cases"], ids=lambda case: case["name"])
@@ -183,7 +190,8 @@ async def test_bad_credentials_are_refused_as_google_does(lab: Lab, case: dict[s
         authorization = lab.auth
     status, answer = await lab.gateway.handle(PROJECT, authorization, {"message": {"token": lab.token}})
     assert (status, answer) == (case["answer"]["status"], case["answer"]["body"])
-    assert lab.gateway.calls.last is not None and lab.gateway.calls.last.status == status
+    assert lab.gateway.calls.last is not None
+    assert lab.gateway.calls.last.status == status
 
 
 async def test_a_token_without_an_fcm_scope_is_refused(lab: Lab) -> None:
@@ -228,7 +236,8 @@ async def test_invalid_requests_are_refused_with_fcms_answer(lab: Lab, case: dic
     assert (status, answer) == (case["answer"]["status"], case["answer"]["body"])
     assert lab.phone.received == []
     recorded = lab.gateway.calls.last
-    assert recorded is not None and (recorded.status, recorded.delivered) == (status, False)
+    assert recorded is not None
+    assert (recorded.status, recorded.delivered) == (status, False)
 
 
 async def test_a_payload_of_exactly_4096_bytes_is_accepted(lab: Lab) -> None:
@@ -256,7 +265,8 @@ async def test_a_data_message_reaches_the_phone(lab: Lab) -> None:
     message_id = answer["name"].rsplit("/", 1)[-1]
     assert status == recorded["answer"]["status"]
     assert answer == fill(recorded["answer"]["body"], project=PROJECT, message_id=message_id)
-    assert len(message_id) == 19 and message_id.isdigit()
+    assert len(message_id) == 19
+    assert message_id.isdigit()
     [delivery] = lab.phone.received
     assert delivery == PushDelivery(
         provider=PushProvider.FCM, token=lab.token, app_id=PACKAGE, message_id=message_id,
@@ -278,7 +288,8 @@ async def test_an_uninstalled_apps_token_is_unregistered(lab: Lab) -> None:
     lab.gateway.unregister_device(lab.token)
     status, answer = await lab.gateway.handle(PROJECT, lab.auth, fill(recorded["request"]["body"], token=lab.token))
     assert (status, answer) == (recorded["answer"]["status"], recorded["answer"]["body"])
-    assert lab.gateway.calls.last is not None and lab.gateway.calls.last.reason == "UNREGISTERED"
+    assert lab.gateway.calls.last is not None
+    assert lab.gateway.calls.last.reason == "UNREGISTERED"
     with pytest.raises(KeyError):
         lab.gateway.unregister_device("never-issued")
 
@@ -288,7 +299,9 @@ async def test_a_dry_run_validates_without_delivering(lab: Lab) -> None:
     assert (status, answer) == (200, {"name": f"projects/{PROJECT}/messages/fake_message_id"})
     assert lab.phone.received == []
     recorded = lab.gateway.calls.last
-    assert recorded is not None and recorded.extra == {"validate_only": True} and recorded.token == lab.token
+    assert recorded is not None
+    assert recorded.extra == {"validate_only": True}
+    assert recorded.token == lab.token
     status, _ = await lab.send({"token": lab.token, "data": {"from": "b"}}, validate_only=True)
     assert status == 400
 
@@ -305,25 +318,30 @@ async def test_topics_and_conditions_reach_their_subscribers(lab: Lab) -> None:
     assert (await lab.send({"condition": "'news' in topics && !('sport' in topics)"}))[0] == 200
     assert [len(lab.phone.received), len(second.received)] == [2, 1]
     recorded = lab.gateway.calls.last
-    assert recorded is not None and recorded.extra["recipients"] == 1 and recorded.delivered is True
+    assert recorded is not None
+    assert recorded.extra["recipients"] == 1
+    assert recorded.delivered is True
     lab.gateway.unsubscribe(lab.token, "news")
     assert (await lab.send({"topic": "news"}))[0] == 200
     assert [len(lab.phone.received), len(second.received)] == [2, 2]
 
 
-# -- offline phones ------------------------------------------------------------------------------------------------
+# -- offline phones ----------------------------------------------------------------------------------------------------
 
 
 async def test_an_offline_phone_gets_its_messages_on_reconnect(lab: Lab) -> None:
     lab.hub.set_online(lab.phone.device_id, False)
     status, answer = await lab.send({"token": lab.token, "data": {"n": "1"}})
-    assert status == 200 and lab.phone.received == []
+    assert status == 200
+    assert lab.phone.received == []
     recorded = lab.gateway.calls.get("latest")
-    assert recorded is not None and recorded.delivered is False
+    assert recorded is not None
+    assert recorded.delivered is False
     await lab.clock.advance(600)
     lab.hub.set_online(lab.phone.device_id, True)
     assert [d.message_id for d in lab.phone.received] == [answer["name"].rsplit("/", 1)[-1]]
-    assert recorded.delivered is True and recorded.extra["delivered_at"] == lab.clock.timestamp()
+    assert recorded.delivered is True
+    assert recorded.extra["delivered_at"] == lab.clock.timestamp()
 
 
 async def test_a_collapse_key_replaces_the_stored_message(lab: Lab) -> None:
@@ -355,7 +373,8 @@ async def test_ttl_zero_means_now_or_never(lab: Lab) -> None:
     lab.hub.set_online(lab.phone.device_id, True)
     assert len(lab.phone.received) == 1
     recorded = lab.gateway.calls.last
-    assert recorded is not None and (recorded.delivered, recorded.extra["dropped"]) == (False, "expired")
+    assert recorded is not None
+    assert (recorded.delivered, recorded.extra["dropped"]) == (False, "expired")
 
 
 async def test_at_most_100_messages_wait_for_a_phone(lab: Lab) -> None:
@@ -371,13 +390,15 @@ async def test_at_most_100_messages_wait_for_a_phone(lab: Lab) -> None:
     lab.hub.set_online(lab.phone.device_id, True)
     notice, newest = lab.phone.received
     assert (notice.push_type, notice.payload, notice.app_id) == (
-        "deleted_messages", {"message_type": "deleted_messages"}, PACKAGE
+        "deleted_messages",
+        {"message_type": "deleted_messages"},
+        PACKAGE,
     )
     assert newest.payload["data"]["n"] == "100"
     assert sum(1 for c in lab.gateway.calls if c.extra.get("dropped") == "too_many_pending") == 100
 
 
-# -- faults, records, sandboxes --------------------------------------------------------------------------------------
+# -- faults, records, sandboxes ----------------------------------------------------------------------------------------
 
 
 async def test_a_fault_rule_answers_with_fcms_error(lab: Lab) -> None:
@@ -390,7 +411,9 @@ async def test_a_fault_rule_answers_with_fcms_error(lab: Lab) -> None:
     lab.gateway.faults.add(FaultRule(error="QUOTA_EXCEEDED", status=429, topic=PACKAGE))
     status, answer = await lab.send({"token": lab.token})
     assert (status, answer["error"]["status"], answer["error"]["details"][0]["errorCode"]) == (
-        429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED"
+        429,
+        "RESOURCE_EXHAUSTED",
+        "QUOTA_EXCEEDED",
     )
     assert len(lab.phone.received) == 1
     assert [c.reason for c in lab.gateway.calls] == ["UNAVAILABLE", None, "QUOTA_EXCEEDED"]
@@ -402,11 +425,16 @@ async def test_every_request_is_recorded_and_queryable(lab: Lab) -> None:
     await lab.send({"token": lab.token, "data": {"a": 1}})
     first, unauthenticated, invalid = lab.gateway.calls
     assert (first.status, first.token, first.sandbox, first.delivered) == (200, lab.token, "prod", True)
-    assert (unauthenticated.status, unauthenticated.reason, unauthenticated.sandbox) == (401, "CREDENTIALS_MISSING", None)
+    assert (unauthenticated.status, unauthenticated.reason, unauthenticated.sandbox) == (
+        401,
+        "CREDENTIALS_MISSING",
+        None,
+    )
     assert (invalid.status, invalid.reason, invalid.token) == (400, "INVALID_ARGUMENT", lab.token)
     assert lab.gateway.calls.get("latest") is invalid
     assert lab.gateway.calls.query(token=lab.token, status=200) == [first]
-    assert first.path == f"/v1/projects/{PROJECT}/messages:send" and first.headers == {"authorization": lab.auth}
+    assert first.path == f"/v1/projects/{PROJECT}/messages:send"
+    assert first.headers == {"authorization": lab.auth}
 
 
 async def test_a_closed_sandbox_is_forgotten(lab: Lab) -> None:
@@ -444,12 +472,16 @@ async def test_the_same_seed_gives_the_same_tokens(rsa_key: rsa.RSAPrivateKey) -
         return [gateway.register_device("prod", f"phone-{n}", PACKAGE, PROJECT) for n in range(3)]
 
     first = tokens()
-    assert first == tokens() and len(set(first)) == 3
+    assert first == tokens()
+    assert len(set(first)) == 3
     fid, _, tail = first[0].partition(":")
-    assert len(fid) == 22 and fid[0] in "cdef" and tail.startswith("APA91b") and len(tail) == 140
+    assert len(fid) == 22
+    assert fid[0] in "cdef"
+    assert tail.startswith("APA91b")
+    assert len(tail) == 140
 
 
-# -- errors and the package -------------------------------------------------------------------------------------------
+# -- errors and the package --------------------------------------------------------------------------------------------
 
 
 def test_fcm_errors_know_their_status_and_whether_to_retry() -> None:
@@ -475,7 +507,7 @@ def test_the_package_exports_a_sorted_public_surface() -> None:
     assert all(hasattr(fcm_package, name) for name in fcm_package.__all__)
 
 
-# -- the ASGI app -------------------------------------------------------------------------------------------------------
+# -- the ASGI app ------------------------------------------------------------------------------------------------------
 
 
 async def test_the_app_serves_send_token_and_sim_routes(lab: Lab) -> None:
@@ -483,29 +515,38 @@ async def test_the_app_serves_send_token_and_sim_routes(lab: Lab) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://fcm.mjlab.test") as http:
         assert (await http.get("/_sim/health")).json() == {"status": "ok", "service": "fcm"}
         created = await http.post("/_sim/projects", json={"sandbox": "prod", "project_id": "second-app"})
-        assert created.status_code == 201 and created.json()["token_uri"] == "http://fcm.mjlab.test/token"
-        assert (await http.post("/_sim/projects", json={"sandbox": "nope", "project_id": "second-app"})).status_code == 404
+        assert created.status_code == 201
+        assert created.json()["token_uri"] == "http://fcm.mjlab.test/token"
+        assert (
+            await http.post("/_sim/projects", json={"sandbox": "nope", "project_id": "second-app"})
+        ).status_code == 404
         registered = await http.post(
             "/_sim/devices", json={"sandbox": "prod", "device_id": "phone-1", "package": PACKAGE, "project_id": PROJECT}
         )
         token = registered.json()["token"]
         url = f"/v1/projects/{PROJECT}/messages:send"
-        sent = await http.post(url, json={"message": {"token": token, "data": {"a": "b"}}}, headers={"authorization": lab.auth})
-        assert sent.status_code == 200 and sent.headers["content-type"] == "application/json; charset=UTF-8"
+        sent = await http.post(
+            url, json={"message": {"token": token, "data": {"a": "b"}}}, headers={"authorization": lab.auth}
+        )
+        assert sent.status_code == 200
+        assert sent.headers["content-type"] == "application/json; charset=UTF-8"
         message_id = sent.json()["name"].rsplit("/", 1)[-1]
         assert lab.phone.received[-1].token == token
         bad = await http.post(url, content=b"{not json", headers={"authorization": lab.auth})
-        assert bad.status_code == 400 and bad.json()["error"]["status"] == "INVALID_ARGUMENT"
+        assert bad.status_code == 400
+        assert bad.json()["error"]["status"] == "INVALID_ARGUMENT"
         assert (await http.get(f"/_sim/messages/{message_id}")).json()["status"] == 200
         assert (await http.get("/_sim/messages/latest")).json()["status"] == 400
         missing = await http.get("/_sim/messages/nothing-here")
         assert (missing.status_code, missing.json()) == (404, {"detail": "no message 'nothing-here'"})
         listed = (await http.get("/_sim/messages", params={"token": token, "status": "200"})).json()
-        assert listed["total"] == 1 and listed["messages"][0]["id"] == message_id
+        assert listed["total"] == 1
+        assert listed["messages"][0]["id"] == message_id
         assert (await http.delete(f"/_sim/devices/{token}")).json() == {"token": token, "registered": False}
         assert (await http.delete("/_sim/devices/unknown")).status_code == 404
         gone = await http.post(url, json={"message": {"token": token}}, headers={"authorization": lab.auth})
-        assert gone.status_code == 404 and gone.json()["error"]["details"][0]["errorCode"] == "UNREGISTERED"
+        assert gone.status_code == 404
+        assert gone.json()["error"]["details"][0]["errorCode"] == "UNREGISTERED"
         assert (await http.delete("/_sim/messages", params={"sandbox": "prod"})).json() == {"deleted": 3}
         assert (await http.get("/_sim/messages")).json() == {"messages": [], "total": 0}
 
@@ -514,18 +555,27 @@ async def test_the_app_validates_fault_rules_and_answers_unknown_routes_in_json(
     transport = httpx.ASGITransport(create_app(lab.gateway))
     async with httpx.AsyncClient(transport=transport, base_url="http://fcm.mjlab.test") as http:
         invalid = await http.post("/_sim/faults", json={"error": "UNAVAILABLE", "status": 200})
-        assert invalid.status_code == 422 and invalid.json()["detail"][0]["loc"] == ["body", "status"]
+        assert invalid.status_code == 422
+        assert invalid.json()["detail"][0]["loc"] == ["body", "status"]
         added = await http.post("/_sim/faults", json={"error": "UNAVAILABLE", "status": 503, "times": 1})
         assert added.status_code == 201
         assert (await http.get("/_sim/faults")).json()["faults"][0]["error"] == "UNAVAILABLE"
         sent = await http.post(
-            f"/v1/projects/{PROJECT}/messages:send", json={"message": {"token": lab.token}}, headers={"authorization": lab.auth}
+            f"/v1/projects/{PROJECT}/messages:send",
+            json={"message": {"token": lab.token}},
+            headers={"authorization": lab.auth},
         )
-        assert sent.status_code == 503 and sent.json()["error"]["details"][0]["errorCode"] == "UNAVAILABLE"
+        assert sent.status_code == 503
+        assert sent.json()["error"]["details"][0]["errorCode"] == "UNAVAILABLE"
         assert (await http.delete("/_sim/faults")).json() == {"deleted": 1}
         unknown = await http.get("/v1/projects/x/nothing")
-        assert unknown.status_code == 404 and unknown.json()["error"]["status"] == "NOT_FOUND"
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["status"] == "NOT_FOUND"
         wrong = await http.get(f"/v1/projects/{PROJECT}/messages:send")
-        assert wrong.status_code == 405 and "error" in wrong.json()
+        assert wrong.status_code == 405
+        assert "error" in wrong.json()
         subscribed = await http.post(f"/_sim/topics/news/tokens/{lab.token}")
-        assert subscribed.status_code == 201 and lab.gateway.tokens.get(lab.token).topics == {"news"}  # type: ignore[union-attr]
+        assert subscribed.status_code == 201
+        record = lab.gateway.tokens.get(lab.token)
+        assert record is not None
+        assert record.topics == {"news"}

@@ -3,7 +3,9 @@
 `POST /3/device/{token}` runs exactly `ApnsGateway.handle()`. The environment is read from the host (the
 `:authority` of HTTP/2): a host naming `sandbox` or `development` (Apple's `api.sandbox.push.apple.com`,
 `api.development.push.apple.com`) is the sandbox environment, any other production; the header
-`x-mjlab-apns-environment` overrides it. Every answer is Apple's JSON (`{"reason": ...}`) or, under `/_sim/`, a
+`x-mjlab-apns-environment` overrides it. An app created with a fixed `environment` serves only that one (whatever
+the host), for clients such as aioapns that name the host they connect to in the request: serve one app per
+environment on its own port. Every answer is Apple's JSON (`{"reason": ...}`) or, under `/_sim/`, a
 JSON `{"detail": ...}` with a 4xx status; never a traceback.
 
 `/_sim/` routes:
@@ -51,18 +53,22 @@ ENVIRONMENT_HEADER = "x-mjlab-apns-environment"
 _APNS_HEADER_NAMES = frozenset(name.encode() for name in APNS_HEADERS)
 
 
-def create_app(gateway: ApnsGateway) -> Starlette:
-    """The ASGI app serving `gateway`: Apple's provider API plus the `/_sim/` inspection routes."""
+def create_app(gateway: ApnsGateway, *, environment: Environment | None = None) -> Starlette:
+    """The ASGI app serving `gateway`: Apple's provider API plus the `/_sim/` inspection routes.
+
+    `environment` fixes the APNs environment of every request (the override header still wins); by default it is
+    read from the host.
+    """
 
     async def send_notification(request: Request) -> Response:
-        environment = _environment(request)
-        if environment is None:
+        chosen = _environment(request, environment)
+        if chosen is None:
             return _detail(400, f"{ENVIRONMENT_HEADER} must be 'production' or 'sandbox'")
         apns_request = ApnsRequest.from_headers(
             request.path_params.get("token", ""),
             request.headers,
             await request.body(),
-            environment,
+            chosen,
             duplicate_headers=_has_duplicate_headers(request),
         )
         return _apns_answer(await gateway.handle(apns_request))
@@ -168,11 +174,13 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
-def _environment(request: Request) -> Environment | None:
+def _environment(request: Request, fixed: Environment | None) -> Environment | None:
     override = request.headers.get(ENVIRONMENT_HEADER)
     if override is not None:
         value = override.strip().lower()
         return "sandbox" if value == "sandbox" else "production" if value == "production" else None
+    if fixed is not None:
+        return fixed
     host = request.headers.get("host", "").lower()
     return "sandbox" if "sandbox" in host or "development" in host else "production"
 

@@ -247,9 +247,16 @@ class _Connection(asyncio.Protocol):
         stream = self._streams.pop(stream_id, None)
         if stream is not None:
             stream.gone()
+        if self._closing and not self._streams:
+            self._say_goodbye()
 
     def _window_opened(self, stream_id: int) -> None:
-        streams = self._streams.values() if stream_id == 0 else filter(None, [self._streams.get(stream_id)])
+        """The peer opened a window: the connection's (stream 0) wakes every stream, a stream's wakes that one."""
+        if stream_id == 0:
+            streams = list(self._streams.values())
+        else:
+            one = self._streams.get(stream_id)
+            streams = [one] if one is not None else []
         for stream in streams:
             waiter = stream.window_open
             if waiter is not None and not waiter.done():

@@ -181,13 +181,13 @@ class ApnsGateway:
         raise ApnsError(rule.error, rule.status, timestamp_ms=timestamp_ms)
 
     def _owner(self, device: DeviceToken | None, key: ProviderKey | None, token: str) -> Sandbox | None:
-        """The sandbox a refused request belongs to: its token's, else its key's, else unknown."""
+        """The sandbox a refused request belongs to: its sender's (the key's), else its token's, else unknown."""
         if device is not None:
             return device.sandbox
+        if key is not None:
+            return key.sandbox
         known = self._tokens.get(token) if token else None
-        if known is not None:
-            return known.sandbox
-        return key.sandbox if key is not None else None
+        return known.sandbox if known is not None else None
 
     def _refuse(
         self, request: ApnsRequest, token: str, error: ApnsError, owner: Sandbox | None, payload: Any

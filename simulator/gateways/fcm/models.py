@@ -8,10 +8,18 @@ here (`"3.5s"`); `validation` reads them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+#: Enum values are matched without regard to case, as Google's transcoder does (firebase-admin sends "high").
+Upper = BeforeValidator(_upper)
 
 
 class _Wire(BaseModel):
@@ -70,8 +78,16 @@ class AndroidNotification(_Wire):
     event_time: str | None = None
     local_only: bool | None = None
     notification_priority: (
-        Literal[
-            "PRIORITY_UNSPECIFIED", "PRIORITY_MIN", "PRIORITY_LOW", "PRIORITY_DEFAULT", "PRIORITY_HIGH", "PRIORITY_MAX"
+        Annotated[
+            Literal[
+                "PRIORITY_UNSPECIFIED",
+                "PRIORITY_MIN",
+                "PRIORITY_LOW",
+                "PRIORITY_DEFAULT",
+                "PRIORITY_HIGH",
+                "PRIORITY_MAX",
+            ],
+            Upper,
         ]
         | None
     ) = None
@@ -79,12 +95,12 @@ class AndroidNotification(_Wire):
     default_vibrate_timings: bool | None = None
     default_light_settings: bool | None = None
     vibrate_timings: list[str] | None = None
-    visibility: Literal["VISIBILITY_UNSPECIFIED", "PRIVATE", "PUBLIC", "SECRET"] | None = None
+    visibility: Annotated[Literal["VISIBILITY_UNSPECIFIED", "PRIVATE", "PUBLIC", "SECRET"], Upper] | None = None
     notification_count: int | None = None
     light_settings: LightSettings | None = None
     image: str | None = None
     bypass_proxy_notification: bool | None = None
-    proxy: Literal["PROXY_UNSPECIFIED", "ALLOW", "DENY", "IF_PRIORITY_LOWERED"] | None = None
+    proxy: Annotated[Literal["PROXY_UNSPECIFIED", "ALLOW", "DENY", "IF_PRIORITY_LOWERED"], Upper] | None = None
 
 
 class AndroidFcmOptions(_Wire):
@@ -97,7 +113,7 @@ class AndroidConfig(_Wire):
     """Android-specific options (AndroidConfig)."""
 
     collapse_key: str | None = None
-    priority: Literal["NORMAL", "HIGH"] | None = None
+    priority: Annotated[Literal["NORMAL", "HIGH"], Upper] | None = None
     ttl: str | None = None
     restricted_package_name: str | None = None
     data: dict[str, str] | None = None

@@ -26,6 +26,8 @@ class Dispatch:
     app_id: str
     message: Any
     context: dict[str, Any] = field(default_factory=dict)
+    templated: bool | None = None
+    """Whether the message holds personalization expressions (None: the channel finds out)."""
 
 
 class ChannelSender(Protocol):
@@ -37,4 +39,10 @@ class ChannelSender(Protocol):
         """Apply send-time rules, send, and record the outcome."""
 
 
-__all__ = ["ChannelSender", "Dispatch"]
+def is_templated(message: Any) -> bool:
+    """True when a message model holds a Jinja expression or statement anywhere in its text."""
+    text = message.model_dump_json()
+    return "{{" in text or "{%" in text
+
+
+__all__ = ["ChannelSender", "Dispatch", "is_templated"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from simulator.platform.apps import App
-from simulator.platform.channels import Dispatch
+from simulator.platform.channels import Dispatch, is_templated
 from simulator.platform.exclusions import ExclusionReason
 from simulator.platform.models import Category, Channel
 from simulator.platform.personalization import RenderingError, render
@@ -130,7 +130,8 @@ class PushChannel:
             state.exclude(profile.id, source, "push", ExclusionReason.PUSH_NO_VALID_TOKEN_FOR_APP)
             return
         message: PushMessage = dispatch.message
-        if "{" in message.model_dump_json():
+        templated = dispatch.templated if dispatch.templated is not None else is_templated(message)
+        if templated:
             variables = {
                 "profile": {**profile.attributes, "identities": profile.identities, "id": profile.id},
                 "context": dispatch.context,
