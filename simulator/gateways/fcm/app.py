@@ -50,7 +50,7 @@ class ProjectRegistration(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sandbox: str = Field(min_length=1)
-    project_id: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    project_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$", description="safe in a URL path")
     token_uri: str | None = None
 
 

@@ -5,15 +5,18 @@
 1. authenticate: a bearer token our token endpoint issued, not expired on its sandbox's clock (401 UNAUTHENTICATED
    otherwise), whose scopes cover FCM (403), for a service account of the URL's project (403 SENDER_ID_MISMATCH);
 2. validate the body (`validation`: 400 INVALID_ARGUMENT with Google's wording and field violations);
-3. look the target up: a token (or installation id) the gateway never issued is 400 INVALID_ARGUMENT "The
-   registration token is not a valid FCM registration token", as FCM answers for tokens it cannot decode (chosen
-   over 404: FCM keeps 404 UNREGISTERED for tokens that were valid once); an uninstalled app's token is 404
-   UNREGISTERED; a token of another project (or sandbox) is 403 SENDER_ID_MISMATCH;
-4. inject faults (`faults.pick(token=, topic=)`): the rule's `error` is the errorCode, its `status` the HTTP status;
-5. answer a dry run (`validate_only`) with `projects/<id>/messages/fake_message_id`, delivering nothing;
-6. deliver through the `DeviceHub`, or keep the message for an offline phone (`storage`); topics and conditions fan
-   out to the project's subscribed tokens (`subscribe()`);
-7. record the request and its answer (every request, accepted or not) in `calls`.
+3. look the target up: a token (or installation id) the gateway never issued, or one of another sandbox, is 400
+   INVALID_ARGUMENT "The registration token is not a valid FCM registration token", as FCM answers for tokens it
+   cannot decode (chosen over 404: FCM keeps 404 UNREGISTERED for tokens that were valid once); an uninstalled
+   app's token is 404 UNREGISTERED; a token of another project is 403 SENDER_ID_MISMATCH;
+4. inject faults (`faults.pick(token=, topic=)`, the topic being the token's app or the message's topic): the
+   rule's `error` is the errorCode, its `status` the HTTP status;
+5. record the request and its answer in `calls` (every request, accepted or not; a stored message's record later
+   tells whether it was delivered or dropped);
+6. answer a dry run (`validate_only`) with `projects/<id>/messages/fake_message_id`, delivering nothing;
+7. deliver through the `DeviceHub`, or keep the message for an offline phone (`storage`); topics and conditions fan
+   out to the project's subscribed tokens (`subscribe()`; a condition reaches tokens subscribed to at least one
+   topic it names).
 
 Projects, tokens and subscriptions belong to a sandbox and use its clock and ids; a closed sandbox's are forgotten.
 The same project id may be registered in several sandboxes: the bearer token says which one a request is for.
