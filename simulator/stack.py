@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from simulator.clock import Clock, SystemClock, VirtualClock
 from simulator.devices.hub import DeviceHub
 from simulator.gateways.apns import ApnsGateway, ApnsRequest
+from simulator.gateways.apns.models import Environment
 from simulator.gateways.apns.app import create_app as apns_app
 from simulator.gateways.fcm import FcmGateway
 from simulator.gateways.fcm.app import create_app as fcm_app
@@ -43,9 +44,12 @@ class DirectApns:
     def __init__(self, gateway: ApnsGateway) -> None:
         self.gateway = gateway
 
-    async def send(self, sandbox: str, token: str, headers: dict[str, str], body: bytes) -> PushAnswer:
+    async def send(
+        self, sandbox: str, token: str, headers: dict[str, str], body: bytes, environment: str
+    ) -> PushAnswer:
         """POST /3/device/{token}, handed over as the validated request model."""
-        answer = await self.gateway.handle(ApnsRequest.from_headers(token, headers, body))
+        env: Environment = "sandbox" if environment == "sandbox" else "production"
+        answer = await self.gateway.handle(ApnsRequest.from_headers(token, headers, body, env))
         return PushAnswer(answer.status, answer.reason, answer.apns_id)
 
 

@@ -228,3 +228,23 @@ def test_a_sandbox_environment_token_is_not_valid_for_a_production_app() -> None
         assert report["exclusions"] == [{"reason": "PushNoValidTokenFoundForApps", "code": "050031", "count": 1}]
 
     in_world(test)
+
+
+def test_an_app_in_the_apns_sandbox_environment_reaches_development_builds() -> None:
+    async def main() -> None:
+        client = await StackClient.inprocess(Stack.build(seed="pipeline-tests"))
+        await client.open_sandbox(SANDBOX)
+        await client.provision_app(SANDBOX, APP, platforms=("ios",), environment="sandbox")
+        profile = await client.call("core", "POST", "/profiles", sandbox=SANDBOX, json={
+            "identities": {"email": "dev@example.com"}, "consents": {"marketing": {"push": {"val": "y"}}}})
+        phone = await client.new_phone(SANDBOX, OS.IOS)
+        phone.install(APP, ecid="dev-ecid", environment="sandbox")
+        phone.app(APP).identities["email"] = "dev@example.com"
+        await phone.launch(APP)
+        world = World(client, "")
+        report = await world.send(await world.campaign({"body": "from TestFlight"}), profile["id"])
+        assert report["delivered"] == 1
+        assert [n.body for n in phone.banners()] == ["from TestFlight"]
+        await client.aclose()
+
+    asyncio.run(main())

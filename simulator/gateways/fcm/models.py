@@ -27,8 +27,7 @@ class _Wire(BaseModel):
         extra="forbid",
         strict=True,
         alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
+        populate_by_name=True,
         loc_by_alias=False,
     )
 

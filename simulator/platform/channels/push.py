@@ -64,8 +64,10 @@ class PushAnswer:
 class ApnsTransport(Protocol):
     """How the platform reaches APNs (directly in-process, or over HTTP/2)."""
 
-    async def send(self, sandbox: str, token: str, headers: dict[str, str], body: bytes) -> PushAnswer:
-        """POST /3/device/{token}."""
+    async def send(
+        self, sandbox: str, token: str, headers: dict[str, str], body: bytes, environment: str
+    ) -> PushAnswer:
+        """POST /3/device/{token} to the production or sandbox (development) host."""
 
 
 class FcmTransport(Protocol):
@@ -207,7 +209,7 @@ class PushChannel:
             headers["apns-id"] = message_id
             headers["authorization"] = f"bearer {app.provider_token(clock)}"
             body = json.dumps(apns_payload(message, tracking), separators=(",", ":"), ensure_ascii=False).encode()
-            answer = await self.apns.send(sandbox, token, headers, body)
+            answer = await self.apns.send(sandbox, token, headers, body, app.environment)
             return PushAnswer(answer.status, answer.reason, answer.message_id or message_id)
         assert app.fcm is not None
         access_token = app.cached_access_token(clock)
