@@ -70,7 +70,7 @@ class StackClient:
         }
         link = LinkClient(endpoints["core"].replace("http", "ws", 1) + "/_sim/devices/link")
         await link.connect()
-        return cls(mode, http, HttpPhoneServices(http, link), link=link, endpoints=endpoints)
+        return cls(mode, http, HttpPhoneServices(http, link, endpoints), link=link, endpoints=endpoints)
 
     async def aclose(self) -> None:
         """Close every connection."""
@@ -151,9 +151,12 @@ class StackClient:
             device_id=device_id, sandbox=sandbox, os=os, services=self.services, name=name,
             phone_number=phone_number, email=email,
         )
+        addresses = tuple(a for a in (phone_number, email) if a)
         if self.stack is not None:
             self.stack.hub.attach(phone)
+            for address in addresses:
+                self.stack.hub.register_address(sandbox, address, device_id)
         else:
             assert self.link is not None
-            await self.link.attach(phone)
+            await self.link.attach(phone, addresses=addresses)
         return phone

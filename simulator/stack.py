@@ -11,7 +11,7 @@ transports in-process, sockets in network mode), the sandbox's clock through `/_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.types import ASGIApp
@@ -24,6 +24,7 @@ from simulator.gateways.apns.app import create_app as apns_app
 from simulator.gateways.fcm import FcmGateway
 from simulator.gateways.fcm.app import create_app as fcm_app
 from simulator.gateways.fcm.oauth import KeyFactory, generate_key
+from simulator.gateways.webhooks import WebhookSender
 from simulator.platform.api import create_app as platform_app
 from simulator.platform.channels.push import PushAnswer, PushChannel
 from simulator.platform.models import Channel
@@ -102,6 +103,9 @@ class Stack:
     fcm: FcmGateway
     platform: Platform
     urls: dict[str, str]
+    webhooks: WebhookSender
+    messaging: dict[str, Any] = field(default_factory=dict)
+    """The person-to-person gateways by endpoint name (twilio, whatsapp, smtp)."""
 
     @classmethod
     def build(cls, *, seed: str = "mjlab", clock: str = "virtual", urls: dict[str, str] | None = None) -> Stack:
@@ -113,14 +117,25 @@ class Stack:
         fcm = FcmGateway(sandboxes, hub, key_factory=reused_key())
         push = PushChannel(DirectApns(apns), DirectFcm(fcm))
         platform = Platform(sandboxes, {Channel.PUSH: push})
-        return cls(sandboxes, hub, apns, fcm, platform, dict(urls or INPROCESS_URLS))
+        stack_urls = dict(urls or INPROCESS_URLS)
+        stack: Stack
+        webhooks = WebhookSender(stack_urls, lambda: stack.apps())
+        stack = cls(sandboxes, hub, apns, fcm, platform, stack_urls, webhooks)
+        return stack
 
     async def _endpoints(self) -> dict[str, str]:
         """The base URL of each part (what `mjlab serve --endpoints-file` writes)."""
         return dict(self.urls)
 
     def apps(self) -> dict[str, ASGIApp]:
-        """Each part's ASGI app, by endpoint name."""
+        """Each part's ASGI app, by endpoint name (built once)."""
+        if self._apps is None:
+            self._apps = self._build_apps()
+        return self._apps
+
+    _apps: dict[str, ASGIApp] | None = None
+
+    def _build_apps(self) -> dict[str, ASGIApp]:
         from simulator.devices.link import create_link_app
 
         core = platform_app(self.platform)

@@ -60,3 +60,54 @@ class PushDelivery:
             push_type=data.get("push_type", "alert"),
             priority=int(data.get("priority", 10)),
         )
+
+
+class MessageChannel(StrEnum):
+    """The person-to-person channels a phone receives on besides push."""
+
+    SMS = "sms"
+    MMS = "mms"
+    RCS = "rcs"
+    WHATSAPP = "whatsapp"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDelivery:
+    """One message a gateway hands to a phone: an SMS/MMS/RCS from a sender number, a WhatsApp message from a
+    business, an email.
+
+    `payload` is channel-specific and JSON-ready: SMS/MMS `{"body", "media": [{"url", "content_type"}],
+    "num_segments"}`; RCS adds rich cards and suggestions; WhatsApp the Cloud API message object as sent
+    (`{"type": "text", "text": {...}}`...); email `{"subject", "from", "to", "text", "html", "headers"}`.
+    """
+
+    channel: MessageChannel
+    sender: str
+    recipient: str
+    message_id: str
+    payload: dict[str, Any]
+    sent_at: float
+
+    def to_wire(self) -> dict[str, Any]:
+        """A JSON-ready form for the device link."""
+        return {
+            "channel": self.channel.value,
+            "sender": self.sender,
+            "recipient": self.recipient,
+            "message_id": self.message_id,
+            "payload": self.payload,
+            "sent_at": self.sent_at,
+        }
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> MessageDelivery:
+        """Read back what `to_wire` wrote."""
+        return cls(
+            channel=MessageChannel(data["channel"]),
+            sender=data["sender"],
+            recipient=data["recipient"],
+            message_id=data["message_id"],
+            payload=data["payload"],
+            sent_at=float(data["sent_at"]),
+        )

@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from simulator.devices.delivery import PushDelivery
+from simulator.devices.delivery import MessageDelivery, PushDelivery
 from simulator.sandboxes import Sandboxes
 
 
@@ -28,8 +28,16 @@ class DeviceEndpoint(Protocol):
     def receive_push(self, delivery: PushDelivery) -> Awaitable[None] | None:
         """Take one notification; return an awaitable when acknowledgement comes later."""
 
+    def receive_message(self, delivery: MessageDelivery) -> Awaitable[None] | None:
+        """Take one SMS/MMS/RCS/WhatsApp message or email; an awaitable when acknowledgement comes later."""
+
 
 OnlineListener = Callable[[str], None]
+
+
+def normalise_address(address: str) -> str:
+    """Addresses compare without case (emails), spaces or a `whatsapp:` prefix (Twilio's WhatsApp form)."""
+    return address.strip().removeprefix("whatsapp:").replace(" ", "").lower()
 
 
 class DeviceHub:
@@ -40,6 +48,7 @@ class DeviceHub:
         self._endpoints: dict[str, DeviceEndpoint] = {}
         self._online: set[str] = set()
         self._listeners: list[OnlineListener] = []
+        self._addresses: dict[tuple[str, str], str] = {}
         sandboxes.on_close(lambda sandbox: self.forget_sandbox(sandbox.name))
 
     def attach(self, endpoint: DeviceEndpoint, *, online: bool = True) -> None:
@@ -48,9 +57,19 @@ class DeviceHub:
         self.set_online(endpoint.device_id, online)
 
     def detach(self, device_id: str) -> None:
-        """Forget a phone (its link closed)."""
+        """Forget a phone (its link closed) and the addresses it answered to."""
         self._endpoints.pop(device_id, None)
         self._online.discard(device_id)
+        for key in [k for k, d in self._addresses.items() if d == device_id]:
+            del self._addresses[key]
+
+    def register_address(self, sandbox: str, address: str, device_id: str) -> None:
+        """Say that `address` (an E.164 phone number, an email address) reaches this phone in `sandbox`."""
+        self._addresses[(sandbox, normalise_address(address))] = device_id
+
+    def device_for(self, sandbox: str, address: str) -> str | None:
+        """The phone an address reaches in a sandbox, or None (no such subscriber)."""
+        return self._addresses.get((sandbox, normalise_address(address)))
 
     def forget_sandbox(self, sandbox: str) -> None:
         """Detach every phone of a closed sandbox."""
@@ -89,6 +108,17 @@ class DeviceHub:
             return False
         endpoint = self._endpoints[device_id]
         pending = endpoint.receive_push(delivery)
+        if pending is not None:
+            clock = self._sandboxes.get(endpoint.sandbox).clock
+            clock.track(asyncio.ensure_future(pending))
+        return True
+
+    def deliver_message(self, device_id: str, delivery: MessageDelivery) -> bool:
+        """Put an SMS/WhatsApp message or email on the phone; False when it is offline or gone."""
+        if device_id not in self._online:
+            return False
+        endpoint = self._endpoints[device_id]
+        pending = endpoint.receive_message(delivery)
         if pending is not None:
             clock = self._sandboxes.get(endpoint.sandbox).clock
             clock.track(asyncio.ensure_future(pending))

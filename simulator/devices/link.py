@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from simulator.devices.delivery import PushDelivery
+from simulator.devices.delivery import MessageDelivery, PushDelivery
 
 if TYPE_CHECKING:
     from simulator.stack import Stack
@@ -44,11 +44,12 @@ class _Server:
         self._outbox: list[dict[str, Any]] = []
         self._flushing = False
 
-    def send_delivery(self, device_id: str, delivery: PushDelivery) -> Awaitable[None]:
+    def send_delivery(self, device_id: str, delivery: PushDelivery | MessageDelivery) -> Awaitable[None]:
         seq = next(self._seq)
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting[seq] = future
-        self._outbox.append({"seq": seq, "device_id": device_id, "delivery": delivery.to_wire()})
+        kind = "push" if isinstance(delivery, PushDelivery) else "message"
+        self._outbox.append({"seq": seq, "device_id": device_id, "kind": kind, "delivery": delivery.to_wire()})
         if not self._flushing:
             self._flushing = True
             asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self._flush()))
@@ -85,7 +86,11 @@ class RemoteEndpoint:
         self._link = link
 
     def receive_push(self, delivery: PushDelivery) -> Awaitable[None]:
-        """Send the delivery down the link; done when the phone acknowledges it."""
+        """Send the notification down the link; done when the phone acknowledges it."""
+        return self._link.send_delivery(self.device_id, delivery)
+
+    def receive_message(self, delivery: MessageDelivery) -> Awaitable[None]:
+        """Send the message down the link; done when the phone acknowledges it."""
         return self._link.send_delivery(self.device_id, delivery)
 
 
@@ -123,6 +128,8 @@ def _apply(stack: Stack, server: _Server, frame: dict[str, Any]) -> None:
         stack.sandboxes.get(sandbox)
         server.devices.add(device_id)
         stack.hub.attach(RemoteEndpoint(device_id, sandbox, server), online=bool(frame.get("online", True)))
+        for address in frame.get("addresses", []):
+            stack.hub.register_address(sandbox, str(address), device_id)
     elif op == "online":
         stack.hub.set_online(device_id, bool(frame["online"]))
     elif op == "detach":
@@ -140,6 +147,9 @@ class LinkedPhone(Protocol):
 
     def receive_push(self, delivery: PushDelivery) -> Awaitable[None] | None:
         """Take one notification."""
+
+    def receive_message(self, delivery: MessageDelivery) -> Awaitable[None] | None:
+        """Take one message."""
 
 
 class LinkClient:
@@ -180,10 +190,11 @@ class LinkClient:
         if reply.get("op") == "error":
             raise LookupError(reply.get("message"))
 
-    async def attach(self, phone: LinkedPhone, online: bool = True) -> None:
-        """Make a local phone reachable by the server's gateways."""
+    async def attach(self, phone: LinkedPhone, online: bool = True, addresses: tuple[str, ...] = ()) -> None:
+        """Make a local phone reachable by the server's gateways, also at its number and email `addresses`."""
         self._phones[phone.device_id] = phone
-        await self._request({"op": "attach", "device_id": phone.device_id, "sandbox": phone.sandbox, "online": online})
+        frame = {"op": "attach", "device_id": phone.device_id, "sandbox": phone.sandbox, "online": online}
+        await self._request({**frame, "addresses": list(addresses)})
 
     async def set_online(self, device_id: str, online: bool) -> None:
         """Tell the server the phone's connectivity changed."""
@@ -203,7 +214,10 @@ class LinkClient:
                 for item in frame["items"]:
                     phone = self._phones.get(item["device_id"])
                     if phone is not None:
-                        pending = phone.receive_push(PushDelivery.from_wire(item["delivery"]))
+                        if item.get("kind") == "message":
+                            pending = phone.receive_message(MessageDelivery.from_wire(item["delivery"]))
+                        else:
+                            pending = phone.receive_push(PushDelivery.from_wire(item["delivery"]))
                         if pending is not None:
                             await pending
                     acks.append(item["seq"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from simulator.devices.delivery import PushDelivery, PushProvider
+from simulator.devices.delivery import MessageChannel, MessageDelivery, PushDelivery, PushProvider
 from simulator.devices.notifications import READERS, ClickAction, Notification, NotificationCentre
 
 
@@ -57,6 +57,24 @@ class PhoneServices(Protocol):
     async def send_edge(self, phone: Phone, events: list[dict[str, Any]]) -> dict[str, Any]:
         """Send mobile SDK events to the platform's Edge endpoint."""
 
+    async def send_message(self, phone: Phone, channel: MessageChannel, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send an SMS/MMS/WhatsApp message from the phone through its channel's gateway (a reply, a STOP...)."""
+
+    async def fetch(
+        self, phone: Phone, url: str, *, method: str = "GET", data: dict[str, str] | None = None
+    ) -> FetchResult:
+        """Load a URL as the phone's browser or mail app does (a tracked link, a tracking pixel, a form)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What a URL answered, after following redirects."""
+
+    status: int
+    url: str
+    text: str
+    history: tuple[str, ...] = ()
+
 
 @dataclass(slots=True)
 class InstalledApp:
@@ -92,6 +110,7 @@ class Phone:
         "centre",
         "device_id",
         "email",
+        "inboxes",
         "name",
         "online",
         "os",
@@ -122,6 +141,7 @@ class Phone:
         self.centre = NotificationCentre()
         self.online = True
         self.browser: list[str] = []
+        self.inboxes: dict[MessageChannel, Any] = {}
         self._silenced: list[Received] | None = None
 
     def __repr__(self) -> str:
@@ -211,6 +231,19 @@ class Phone:
         else:
             self.centre.show(notification)
         return None
+
+    def receive_message(self, delivery: MessageDelivery) -> Awaitable[None] | None:
+        """Take an SMS/MMS/RCS, WhatsApp message or email into the inbox of its channel."""
+        from simulator.devices.inboxes import open_inbox
+
+        inbox = self.inboxes.get(delivery.channel) or open_inbox(self, delivery.channel)
+        return inbox.receive(delivery)  # type: ignore[no-any-return]
+
+    def inbox(self, channel: MessageChannel) -> Any:
+        """The phone's inbox for a channel (its SMS threads, WhatsApp chats or mailbox)."""
+        from simulator.devices.inboxes import open_inbox
+
+        return self.inboxes.get(channel) or open_inbox(self, channel)
 
     def _silence(self, delivery: PushDelivery, why: str) -> None:
         if self._silenced is None:

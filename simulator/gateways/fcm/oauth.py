@@ -70,12 +70,16 @@ class ServiceAccount:
 
 @dataclass(slots=True, eq=False)
 class AccessGrant:
-    """One access token: the service account it was issued to, when it expires, and whether it may send via FCM."""
+    """One access token: the service account it was issued to, when it expires, and whether it may send via FCM.
+
+    `headers` is the usual `Authorization` header for it, shared by the records of every request that sends it.
+    """
 
     token: str
     account: ServiceAccount
     expires_at: float
     fcm: bool
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _url_safe(ids_hex: str, length: int) -> str:
@@ -160,7 +164,9 @@ class GoogleOAuth:
         if not scopes:
             raise OAuthError("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
         token = "ya29.c." + _url_safe(account.sandbox.ids.hex(180), 120)
-        self._grants[token] = AccessGrant(token, account, now + TOKEN_LIFETIME, bool(FCM_SCOPES.intersection(scopes)))
+        headers = {"authorization": f"Bearer {token}"}
+        fcm = bool(FCM_SCOPES.intersection(scopes))
+        self._grants[token] = AccessGrant(token, account, now + TOKEN_LIFETIME, fcm, headers)
         return {"access_token": token, "expires_in": TOKEN_LIFETIME, "token_type": "Bearer"}
 
     @staticmethod

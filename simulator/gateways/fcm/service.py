@@ -216,7 +216,7 @@ class FcmGateway:
             at=sandbox.clock.timestamp(),
             method="POST",
             path=f"/v1/projects/{call.project_id}/messages:send",
-            headers={"authorization": call.authorization} if call.authorization else {},
+            headers=_headers(call.authorization, grant),
             body=_readable(call.body),
             status=status,
             response=answer,
@@ -239,6 +239,12 @@ class _Call:
     grant: AccessGrant | None = None
     send: ValidatedSend | None = None
     record: TokenRecord | None = None
+
+
+def _headers(authorization: str | None, grant: AccessGrant | None) -> dict[str, str]:
+    if grant is not None and authorization == grant.headers["authorization"]:
+        return grant.headers
+    return {"authorization": authorization} if authorization else {}
 
 
 def _addressed_token(body: Any) -> str | None:

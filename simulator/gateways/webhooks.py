@@ -1,0 +1,62 @@
+"""Webhooks a gateway posts (Twilio status callbacks and inbound messages, WhatsApp notifications).
+
+A `WebhookSender` posts to a URL and returns what it answered. URLs on the stack's own parts (the platform's
+webhook endpoints) go through the part's ASGI app when the stack runs in one process, and over the network
+otherwise; any other URL (a team's own service on loopback) is a real HTTP call. Callers run `post()` as tracked
+work on the sandbox's clock (`clock.spawn`), so settling the stack waits for every webhook and its answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import httpx
+from starlette.types import ASGIApp
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAnswer:
+    """What the receiving end answered (status 0: nobody answered)."""
+
+    status: int
+    text: str
+    content_type: str = ""
+
+
+class WebhookSender:
+    """Posts webhooks: in-process parts through ASGI, anything else over HTTP."""
+
+    def __init__(self, urls: Mapping[str, str] | None = None, apps: Callable[[], Mapping[str, ASGIApp]] | None = None):
+        self._urls = urls or {}
+        self._apps = apps
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._network = httpx.AsyncClient(timeout=15.0)
+
+    def _client_for(self, url: str) -> httpx.AsyncClient:
+        if self._apps is not None:
+            for name, base in self._urls.items():
+                if url.startswith(base):
+                    client = self._clients.get(name)
+                    if client is None:
+                        transport = httpx.ASGITransport(app=self._apps()[name])
+                        client = self._clients[name] = httpx.AsyncClient(transport=transport, base_url=base)
+                    return client
+        return self._network
+
+    async def post(
+        self, url: str, *, data: Mapping[str, str] | None = None, content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> WebhookAnswer:  # fmt: skip
+        """POST form `data` or raw `content` to `url`; a connection failure is status 0, never an exception."""
+        try:
+            response = await self._client_for(url).post(url, data=data, content=content, headers=headers)
+        except httpx.HTTPError as error:
+            return WebhookAnswer(0, f"{type(error).__name__}: {error}")
+        return WebhookAnswer(response.status_code, response.text, response.headers.get("content-type", ""))
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients."""
+        for client in self._clients.values():
+            await client.aclose()
+        await self._network.aclose()
