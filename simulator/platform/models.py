@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulator.platform.push_message import PushMessage
 
 ConsentValue = Literal["y", "n"]
 
@@ -116,13 +115,13 @@ class Recipient(_Body):
 
 
 class CampaignCreate(_Body):
-    """An API-triggered push campaign."""
+    """An API-triggered campaign on one channel; `message` is validated by that channel's message model."""
 
     name: str = Field(min_length=1)
     channel: Channel = Channel.PUSH
     category: Category = Category.MARKETING
-    app_id: str = Field(alias="appId")
-    message: PushMessage
+    app_id: str | None = Field(default=None, alias="appId", description="the app a push goes to")
+    message: dict[str, Any]
 
 
 class TriggerRequest(_Body):

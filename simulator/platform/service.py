@@ -7,9 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from simulator.platform.apps import App
 from simulator.platform.channels import ChannelSender, Dispatch, is_templated
-from simulator.platform.errors import Conflict, NotFound
+from simulator.platform.errors import Conflict, InvalidRequest, MessageInvalid, NotFound
 from simulator.platform.models import (
     AppCreate,
     CampaignCreate,
@@ -36,7 +38,7 @@ class Campaign:
     name: str
     channel: Channel
     category: Category
-    app_id: str
+    app_id: str | None
     message: Any
     created_at: float
 
@@ -47,7 +49,7 @@ class Campaign:
             "name": self.name,
             "channel": self.channel.value,
             "category": self.category.value,
-            "appId": self.app_id,
+            **({"appId": self.app_id} if self.app_id else {}),
             "message": self.message.model_dump(by_alias=True, exclude_none=True),
             "createdAt": self.created_at,
         }
@@ -136,18 +138,26 @@ class Platform:
     # -- campaigns ----------------------------------------------------------------------------------------------
 
     def create_campaign(self, sandbox: str, body: CampaignCreate) -> Campaign:
-        """Create an API-triggered campaign."""
+        """Create an API-triggered campaign; its message is validated by its channel (422 naming the field)."""
         state = self.state(sandbox)
-        self.app(sandbox, body.app_id)
-        if body.channel not in self.channels:
+        sender = self.channels.get(body.channel)
+        if sender is None:
             raise NotFound(f"channel {body.channel.value!r} is not available", field="channel")
+        if body.channel is Channel.PUSH:
+            if body.app_id is None:
+                raise InvalidRequest("a push campaign names its app", field="appId")
+            self.app(sandbox, body.app_id)
+        try:
+            message = sender.message_model.model_validate(body.message)
+        except ValidationError as error:
+            raise MessageInvalid(error) from None
         campaign = Campaign(
             id=state.sandbox.ids.uuid(),
             name=body.name,
             channel=body.channel,
             category=body.category,
             app_id=body.app_id,
-            message=body.message,
+            message=message,
             created_at=state.clock.timestamp(),
         )
         state.campaigns[campaign.id] = campaign
@@ -201,6 +211,15 @@ class Platform:
         campaign = self.campaign(sandbox, campaign_id)
         return {"campaignId": campaign.id, "name": campaign.name, **self.state(sandbox).report(campaign.id).to_json()}
 
+    # -- events ---------------------------------------------------------------------------------------------------
+
+    def record_event(self, state: SandboxState, profile: Profile, event: dict[str, Any]) -> None:
+        """An event about a profile (an SDK event, an inbound SMS or WhatsApp reply, an email click...): journeys and
+        other listeners see it. `event` is `{"xdm": {"eventType": ..., ...}, "data": {...}}`."""
+        state.events.append((state.clock.timestamp(), profile.id, event))
+        for listener in self.event_listeners:
+            listener(state, profile, event)
+
     # -- the mobile SDK's Edge endpoint ---------------------------------------------------------------------------
 
     def edge(self, sandbox: str, body: EdgeRequest) -> dict[str, Any]:
@@ -220,8 +239,7 @@ class Platform:
                 handles.append({"type": "ignored", "reason": "no identity"})
                 continue
             self._apply(state, profile, xdm, event.data)
-            for listener in self.event_listeners:
-                listener(state, profile, {"xdm": xdm, "data": event.data})
+            self.record_event(state, profile, {"xdm": xdm, "data": event.data})
             handles.append({"type": "accepted", "profileId": profile.id})
         return {"requestId": state.sandbox.ids.uuid(), "handle": handles}
 

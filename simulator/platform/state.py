@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,10 @@ class SandboxState:
     reports: dict[str, DeliveryCounters] = field(default_factory=dict)
     log: dict[str, list[MessageRecord]] = field(default_factory=dict)
     seen_events: set[str] = field(default_factory=set)
+    events: deque[tuple[float, str, dict[str, Any]]] = field(default_factory=lambda: deque(maxlen=10_000))
+    """The sandbox's most recent events (at, profile id, event), for journeys and rules that look back."""
+    channel_configs: dict[str, Any] = field(default_factory=dict)
+    """Each channel's configuration in this sandbox (sender numbers, WhatsApp business number, email sender...)."""
 
     @property
     def clock(self) -> Clock:

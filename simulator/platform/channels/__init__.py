@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 from simulator.platform.models import Category, Channel
 from simulator.platform.profiles import Profile
 from simulator.platform.state import SandboxState
@@ -23,7 +25,7 @@ class Dispatch:
     profile: Profile
     source: str
     category: Category
-    app_id: str
+    app_id: str | None
     message: Any
     context: dict[str, Any] = field(default_factory=dict)
     templated: bool | None = None
@@ -34,6 +36,8 @@ class ChannelSender(Protocol):
     """Sends one channel's messages."""
 
     channel: Channel
+    message_model: type[BaseModel]
+    """Validates a message authored for this channel (a campaign's or journey action's `message`)."""
 
     async def send(self, dispatch: Dispatch) -> None:
         """Apply send-time rules, send, and record the outcome."""

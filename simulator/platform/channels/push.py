@@ -104,6 +104,7 @@ class PushChannel:
     """Sends push messages through APNs and FCM transports."""
 
     channel = Channel.PUSH
+    message_model = PushMessage
 
     def __init__(self, apns: ApnsTransport, fcm: FcmTransport) -> None:
         self.apns = apns
@@ -113,7 +114,7 @@ class PushChannel:
         """Apply the send-time rules, then send one delivery per valid token."""
         state, profile, source = dispatch.state, dispatch.profile, dispatch.source
         counters = state.report(source)
-        app: App | None = state.apps.get(dispatch.app_id)
+        app: App | None = state.apps.get(dispatch.app_id) if dispatch.app_id else None
         if dispatch.category is Category.MARKETING and not profile.consents_to("push"):
             counters.targeted += 1
             state.exclude(profile.id, source, "push", ExclusionReason.PUSH_NO_CONSENT)
