@@ -18,6 +18,9 @@ class Channel(StrEnum):
     SMS = "sms"
     WHATSAPP = "whatsapp"
     EMAIL = "email"
+    IN_APP = "inapp"
+    CONTENT_CARD = "contentCard"
+    CODE_BASED = "codeBased"
 
 
 class Category(StrEnum):

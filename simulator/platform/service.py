@@ -28,6 +28,9 @@ from simulator.platform.state import MessageRecord, SandboxState
 from simulator.sandboxes import Sandbox, SandboxNotFound, Sandboxes
 
 EventListener = Callable[[SandboxState, Profile, dict[str, Any]], None]
+#: Answers part of an Edge request (e.g. personalization requests): gets the state, the profile and the event, and
+#: returns Edge `handle` entries to add to the response (`[{"type": "personalization:decisions", "payload": [...]}]`).
+EdgeHandler = Callable[[SandboxState, Profile, dict[str, Any]], list[dict[str, Any]]]
 
 
 @dataclass(slots=True)
@@ -63,6 +66,7 @@ class Platform:
         self.channels = channels
         self._states: dict[str, SandboxState] = {}
         self.event_listeners: list[EventListener] = []
+        self.edge_handlers: list[EdgeHandler] = []
         sandboxes.on_close(lambda sandbox: self._states.pop(sandbox.name, None))
 
     def state(self, sandbox: str) -> SandboxState:
@@ -239,8 +243,11 @@ class Platform:
                 handles.append({"type": "ignored", "reason": "no identity"})
                 continue
             self._apply(state, profile, xdm, event.data)
-            self.record_event(state, profile, {"xdm": xdm, "data": event.data})
+            full = {"xdm": xdm, "data": event.data, **(event.model_extra or {})}
+            self.record_event(state, profile, full)
             handles.append({"type": "accepted", "profileId": profile.id})
+            for handler in self.edge_handlers:
+                handles.extend(handler(state, profile, full))
         return {"requestId": state.sandbox.ids.uuid(), "handle": handles}
 
     @staticmethod
