@@ -1,1 +1,193 @@
-"""Benchmarks: each figure measured beside its baseline in the same run (`make bench`, `mjlab bench`)."""
+"""Benchmarks: each figure measured beside its baseline in the same run (`make bench`, `mjlab bench`).
+
+A figure is worth little alone on a noisy two-core machine, so every `Figure` carries the baseline it was measured
+against in the same run (the transport's raw rate, the pytest-bdd floor, the bare identifiers of a phone...), the
+ratio of the two, and the goals it is held to. `mjlab bench` runs every registered benchmark, prints the table and
+writes the JSON; where a goal is missed the benchmark attaches a profile (`Figure.profile`) that says why.
+
+Adding figures (journeys, propositions, SMS, email...): write a module under `benchmarks/suite/`, register a
+function with `@benchmark(...)` that takes the `BenchContext` and returns its `Figure`s, and add the module to
+`BENCHMARK_MODULES`. Measure in a subprocess (`BenchContext.worker`) whenever memory or imports could leak from
+one figure into another. This module imports nothing from the simulator, so a pytest plugin under `benchmarks/`
+can be loaded without importing the harness early.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "BENCHMARK_MODULES",
+    "REGISTRY",
+    "BenchContext",
+    "BenchError",
+    "Benchmark",
+    "Figure",
+    "Goal",
+    "Measure",
+    "at_least",
+    "at_most",
+    "benchmark",
+    "load_benchmarks",
+]
+
+#: The modules whose `@benchmark` functions `mjlab bench` runs, in this order.
+BENCHMARK_MODULES: tuple[str, ...] = (
+    "benchmarks.suite.fanout",
+    "benchmarks.suite.memory",
+    "benchmarks.suite.scenarios",
+    "benchmarks.suite.startup",
+)
+
+
+class BenchError(RuntimeError):
+    """A measurement could not be taken; the message says what happened (a worker's output, a timeout)."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measured quantity: what was measured, its value and unit."""
+
+    label: str
+    value: float | None
+    unit: str
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A bound a figure is held to: its value (or its ratio to the baseline) at least or at most `bound`."""
+
+    text: str
+    bound: float
+    at_least: bool
+    on_ratio: bool = False
+
+    def met(self, figure: Figure) -> bool | None:
+        """True or False once the figure has the number this goal reads; None when it was not measured."""
+        number = figure.ratio if self.on_ratio else figure.value
+        if number is None:
+            return None
+        return number >= self.bound if self.at_least else number <= self.bound
+
+
+def at_least(bound: float, text: str, *, on_ratio: bool = False) -> Goal:
+    """A goal that the value (or the ratio) reaches `bound`."""
+    return Goal(text, bound, at_least=True, on_ratio=on_ratio)
+
+
+def at_most(bound: float, text: str, *, on_ratio: bool = False) -> Goal:
+    """A goal that the value (or the ratio) stays under `bound`."""
+    return Goal(text, bound, at_least=False, on_ratio=on_ratio)
+
+
+@dataclass
+class Figure:
+    """One line of the table: a value beside its baseline, the ratio, goals, details and (on a miss) a profile."""
+
+    id: str
+    title: str
+    value: float | None
+    unit: str
+    baseline: Measure | None
+    goals: list[Goal] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    profile: dict[str, Any] | None = None
+    skipped: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """value / baseline, when both were measured."""
+        if self.value is None or self.baseline is None or not self.baseline.value:
+            return None
+        return self.value / self.baseline.value
+
+    @property
+    def missed(self) -> bool:
+        """True when some goal was measured and not met."""
+        return any(goal.met(self) is False for goal in self.goals)
+
+    def to_json(self) -> dict[str, Any]:
+        """The figure as `reports/bench.json` holds it."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "value": self.value,
+            "unit": self.unit,
+            "baseline": asdict(self.baseline) if self.baseline is not None else None,
+            "ratio": round(self.ratio, 4) if self.ratio is not None else None,
+            "goals": [{"text": goal.text, "met": goal.met(self)} for goal in self.goals],
+            "met": None if not self.goals or self.skipped else not self.missed,
+            "details": self.details,
+            "notes": self.notes,
+            "profile": self.profile,
+            "skipped": self.skipped,
+        }
+
+
+@dataclass
+class BenchContext:
+    """What every benchmark gets: the mode of the run, a scratch folder, where the features are, a logger."""
+
+    quick: bool
+    workdir: Path
+    features: Path
+    profile: bool = True
+    python: str = sys.executable
+    log: Callable[[str], None] = print
+
+    def worker(self, module: str, *args: str, timeout: float = 600.0) -> dict[str, Any]:
+        """Run `python -m module args...` in its own process; return the JSON object it prints last."""
+        command = [self.python, "-m", module, *args]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"{' '.join(command)} did not finish within {timeout:.0f} s") from None
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode != 0 or not lines:
+            tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
+            raise BenchError(f"{' '.join(command)} exited {done.returncode}:\n{tail}")
+        result: dict[str, Any] = json.loads(lines[-1])
+        return result
+
+
+BenchmarkFunction = Callable[[BenchContext], Iterable[Figure]]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A registered benchmark: a name, a one-line title, and the function that measures its figures."""
+
+    name: str
+    title: str
+    function: BenchmarkFunction
+
+
+#: Every registered benchmark, by name, in registration order.
+REGISTRY: dict[str, Benchmark] = {}
+
+
+def benchmark(name: str, title: str) -> Callable[[BenchmarkFunction], BenchmarkFunction]:
+    """Register the decorated function as benchmark `name`."""
+
+    def register(function: BenchmarkFunction) -> BenchmarkFunction:
+        if name in REGISTRY and REGISTRY[name].function is not function:
+            raise ValueError(f"benchmark {name!r} is registered twice")
+        REGISTRY[name] = Benchmark(name, title, function)
+        return function
+
+    return register
+
+
+def load_benchmarks(modules: Iterable[str] = BENCHMARK_MODULES) -> list[Benchmark]:
+    """Import the benchmark modules; return what they registered, in order."""
+    for module in modules:
+        importlib.import_module(module)
+    return list(REGISTRY.values())

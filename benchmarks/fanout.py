@@ -2,21 +2,32 @@
 
 Measures deliveries per second from the trigger until the stack has settled (every notification accepted by APNs
 or FCM, handed to its phone and acknowledged), and the memory a fleet of idle phones costs (RSS growth per phone,
-counting the phone, its profile, its push token at the gateway and the platform's push details).
+counting the phone, its profile, its push token at the gateway and the platform's push details; the stack's own
+fixed cost is measured first and left out).
 
-Run one measurement per process, so memory figures do not mix: `python -m benchmarks.fanout --mode inprocess`.
+Run one measurement per process, so memory figures do not mix:
+
+    python -m benchmarks.fanout --mode inprocess --phones 10000 [--profile] [--idle-only]
+    python -m benchmarks.fanout --mode network --phones 10000 --endpoints endpoints.json
+
+It prints one JSON object. `--profile` adds a cProfile summary of the fan-out window; the collections the garbage
+collector ran in that window are always reported (`gc`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
 import json
 import resource
+import signal
 import sys
 from typing import Any
 
+from benchmarks.profiling import GcTimer, summarize
+from benchmarks.served import signal_server
 from simulator.client import StackClient
 from simulator.clock import monotonic
 from simulator.devices.phone import OS, Phone
@@ -39,36 +50,38 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-async def _profile(client: StackClient, index: int) -> str:
-    email = f"person{index}@bench.example"
+def email_of(index: int) -> str:
+    """The email identity of the fleet's `index`th person."""
+    return f"person{index}@bench.example"
+
+
+async def _profile(client: StackClient, index: int) -> None:
+    body = {"identities": {"email": email_of(index)}, "consents": {"marketing": {"push": {"val": "y"}}}}
     if client.stack is not None:
-        body = ProfileCreate.model_validate(
-            {"identities": {"email": email}, "consents": {"marketing": {"push": {"val": "y"}}}}
-        )
-        client.stack.platform.create_profile(SANDBOX, body)
+        client.stack.platform.create_profile(SANDBOX, ProfileCreate.model_validate(body))
     else:
-        await client.call(
-            "core", "POST", "/profiles", sandbox=SANDBOX,
-            json={"identities": {"email": email}, "consents": {"marketing": {"push": {"val": "y"}}}},
-        )  # fmt: skip
-    return email
+        await client.call("core", "POST", "/profiles", sandbox=SANDBOX, json=body)
 
 
 async def _phone(client: StackClient, index: int, sender: str) -> Phone:
-    email = await _profile(client, index)
+    await _profile(client, index)
     os = OS.IOS if index % 2 == 0 else OS.ANDROID
     phone = await client.new_phone(SANDBOX, os)
     phone.install(APP_ID, ecid=f"{index:038d}", sender=sender)
-    phone.app(APP_ID).identities["email"] = email
+    phone.app(APP_ID).identities["email"] = email_of(index)
     await phone.launch(APP_ID)
     return phone
 
 
-async def build_fleet(client: StackClient, count: int, *, concurrency: int = 64) -> list[Phone]:
-    """Open the sandbox, provision the app, and make `count` consenting phones with the app launched."""
+async def prepare(client: StackClient) -> str:
+    """Open the sandbox and provision the app (an APNs key, a Firebase project); return the FCM sender id."""
     await client.open_sandbox(SANDBOX, seed="bench")
     app = await client.provision_app(SANDBOX, APP_ID, name="Bench shop")
-    sender = app["fcm"]["projectId"]
+    return str(app["fcm"]["projectId"])
+
+
+async def add_phones(client: StackClient, count: int, sender: str, *, concurrency: int = 64) -> list[Phone]:
+    """Make `count` consenting phones, each with the app launched (token registered with the platform)."""
     phones: list[Phone] = []
     for start in range(0, count, concurrency):
         batch = range(start, min(count, start + concurrency))
@@ -76,49 +89,88 @@ async def build_fleet(client: StackClient, count: int, *, concurrency: int = 64)
     return phones
 
 
-async def send_campaign(client: StackClient, phones: list[Phone]) -> dict[str, Any]:
-    """Trigger one campaign to every phone's profile and wait until the stack has settled."""
+async def build_fleet(client: StackClient, count: int, *, concurrency: int = 64) -> list[Phone]:
+    """Open the sandbox, provision the app, and make `count` consenting phones with the app launched."""
+    sender = await prepare(client)
+    return await add_phones(client, count, sender, concurrency=concurrency)
+
+
+async def send_campaign(
+    client: StackClient, phones: list[Phone], *, profile: bool = False, server_pid: int | None = None
+) -> dict[str, Any]:
+    """Trigger one campaign to every phone's profile and wait until the stack has settled.
+
+    `server_pid` names a server run under `benchmarks.served`, told to profile this window alone.
+    """
     campaign = await client.call(
         "core", "POST", "/campaigns", sandbox=SANDBOX,
         json={"name": "Fan-out", "appId": APP_ID, "message": {"title": "Sale", "body": "15% off today"}},
     )  # fmt: skip
-    recipients = [{"namespace": "email", "id": f"person{i}@bench.example"} for i in range(len(phones))]
-    started = monotonic()
-    await client.call(
-        "core", "POST", f"/campaigns/{campaign['id']}/trigger", sandbox=SANDBOX, json={"recipients": recipients}
-    )
-    await client.settle(SANDBOX)
-    elapsed = monotonic() - started
+    recipients = [{"namespace": "email", "id": email_of(i)} for i in range(len(phones))]
+    profiler = cProfile.Profile() if profile else None
+    with GcTimer() as collections:
+        signal_server(server_pid, signal.SIGUSR1)
+        if profiler is not None:
+            profiler.enable()
+        started = monotonic()
+        await client.call(
+            "core", "POST", f"/campaigns/{campaign['id']}/trigger", sandbox=SANDBOX, json={"recipients": recipients}
+        )
+        await client.settle(SANDBOX)
+        elapsed = monotonic() - started
+        if profiler is not None:
+            profiler.disable()
+        signal_server(server_pid, signal.SIGUSR2)
     shown = sum(len(phone.banners()) for phone in phones)
     report = await client.call("core", "GET", f"/campaigns/{campaign['id']}/report", sandbox=SANDBOX)
-    return {
+    result: dict[str, Any] = {
         "phones": len(phones),
         "delivered": report["delivered"],
         "shown": shown,
         "seconds": round(elapsed, 4),
         "deliveries_per_second": round(shown / elapsed, 1) if elapsed else None,
+        "gc": collections.to_json(),
     }
+    if profiler is not None:
+        result["profile"] = summarize(profiler)
+    return result
 
 
-async def measure(mode: str, count: int, endpoints: dict[str, str] | None = None) -> dict[str, Any]:
-    """Build a fleet in `mode` and fan a campaign out to it."""
+async def measure(
+    mode: str,
+    count: int,
+    endpoints: dict[str, str] | None = None,
+    *,
+    profile: bool = False,
+    idle_only: bool = False,
+    server_pid: int | None = None,
+) -> dict[str, Any]:
+    """Build a fleet in `mode`; measure what an idle phone costs (in-process), then fan a campaign out to it."""
     gc.collect()
-    before = rss_bytes()
+    started_rss = rss_bytes()
     if mode == "inprocess":
         client = await StackClient.inprocess(Stack.build(seed="bench"))
     else:
         assert endpoints is not None, "network mode needs the endpoints of a served stack"
         client = await StackClient.connect(endpoints)
-    build_started = monotonic()
-    phones = await build_fleet(client, count)
-    build_seconds = monotonic() - build_started
-    gc.collect()
-    idle = rss_bytes() - before
-    result = await send_campaign(client, phones)
-    await client.aclose()
+    try:
+        sender = await prepare(client)
+        gc.collect()
+        stack_rss = rss_bytes()
+        build_started = monotonic()
+        phones = await add_phones(client, count, sender)
+        build_seconds = monotonic() - build_started
+        gc.collect()
+        idle = rss_bytes() - stack_rss
+        result: dict[str, Any] = {"phones": count}
+        if not idle_only:
+            result = await send_campaign(client, phones, profile=profile, server_pid=server_pid)
+    finally:
+        await client.aclose()
     result.update(
         mode=mode,
         fleet_build_seconds=round(build_seconds, 2),
+        stack_bytes=stack_rss - started_rss if mode == "inprocess" else None,
         idle_bytes_per_phone=round(idle / count) if mode == "inprocess" else None,
         peak_rss_mib=round(peak_rss_bytes() / 2**20, 1),
     )
@@ -127,13 +179,25 @@ async def measure(mode: str, count: int, endpoints: dict[str, str] | None = None
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: one measurement, printed as JSON."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", choices=["inprocess", "network"], default="inprocess")
     parser.add_argument("--phones", type=int, default=10_000)
     parser.add_argument("--endpoints", help="endpoints file of a served stack (network mode)")
+    parser.add_argument("--profile", action="store_true", help="profile the fan-out window (cProfile)")
+    parser.add_argument("--server-pid", type=int, help="a server under benchmarks.served to profile the window")
+    parser.add_argument("--idle-only", action="store_true", help="build the fleet and measure memory; no campaign")
     args = parser.parse_args(argv)
-    endpoints = json.load(open(args.endpoints)) if args.endpoints else None
-    print(json.dumps(asyncio.run(measure(args.mode, args.phones, endpoints))))
+    endpoints = None
+    if args.endpoints:
+        with open(args.endpoints) as file:
+            endpoints = json.load(file)
+    result = asyncio.run(
+        measure(
+            args.mode, args.phones, endpoints,
+            profile=args.profile, idle_only=args.idle_only, server_pid=args.server_pid,
+        )
+    )  # fmt: skip
+    print(json.dumps(result))
     return 0
 
 

@@ -18,9 +18,11 @@ returns a `ServedStack` once the server answers:
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
-from collections.abc import Mapping
+import socket
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -38,6 +40,7 @@ LOG_TAIL = 40
 #: Set by a CI run so it can remove, by label, whatever containers it started and a crash left behind.
 RUN_ID_VARIABLE = "MJLAB_DOCKER_RUN_ID"
 RUN_LABEL = "io.mjlab.run"
+STACK_LABEL = "io.mjlab.stack"
 
 #: What testcontainers needs on these machines, unless the user set it (docker/ci-env.sh sets the same).
 TESTCONTAINERS_DEFAULTS = {
@@ -49,12 +52,26 @@ TESTCONTAINERS_DEFAULTS = {
     "TESTCONTAINERS_HOST_OVERRIDE": "127.0.0.1",
 }
 
+#: Any engine answers a ping at this API version; the client asks no more of the engine until testcontainers starts.
+MIN_API_VERSION = "1.24"
+DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 NO_ENGINE = "no Docker engine answers: install Docker or run `docker/engine.sh` (as root)"
 
 
 def image_name() -> str:
     """The image the docker mode starts."""
     return os.environ.get("MJLAB_IMAGE") or DEFAULT_IMAGE
+
+
+def unavailable_reason() -> str | None:
+    """Why the docker mode cannot start here (no testcontainers, no engine, no image), or None when it can."""
+    try:
+        _testcontainers()
+        _require_engine()
+        _image_attrs(image_name())
+    except StackUnavailable as error:
+        return str(error)
+    return None
 
 
 def start_container(
@@ -65,25 +82,17 @@ def start_container(
     `extra_args` go after `--clock virtual --seed SEED` on the server's command line.
     """
     DockerContainer, errors = _testcontainers()
+    _require_engine()
     image = image_name()
-    try:
-        container = DockerContainer(image)
-        docker = container.get_docker_client()
-        ports = _exposed_ports(docker.client.images.get(image).attrs)
-    except errors.ImageNotFound:
-        raise StackUnavailable(
-            f"no Docker image {image}: build it with `docker/build.sh` (or set MJLAB_IMAGE to one that exists)"
-        ) from None
-    except errors.DockerException as error:
-        raise StackUnavailable(f"{NO_ENGINE} ({_first_line(error)})") from None
-    container.with_command(["--clock", "virtual", "--seed", seed, *extra_args])
-    # Published on loopback only, each on a port the engine picks.
+    ports = _exposed_ports(_image_attrs(image))
+    container = DockerContainer(image).with_command(["--clock", "virtual", "--seed", seed, *extra_args])
+    exit_stack.callback(container.stop)  # removes the container (if started) and closes the client
+    # Published on loopback only, each on a free port the engine picks.
     bindings: dict[str, Any] = container.ports
     for port in ports:
         bindings[f"{port}/tcp"] = ("127.0.0.1", None)
-    labels = {RUN_LABEL: os.environ[RUN_ID_VARIABLE]} if os.environ.get(RUN_ID_VARIABLE) else {}
-    container.with_kwargs(labels={"io.mjlab.stack": "docker", **labels})
-    exit_stack.callback(container.stop)
+    run_id = os.environ.get(RUN_ID_VARIABLE)
+    container.with_kwargs(labels={STACK_LABEL: "docker", **({RUN_LABEL: run_id} if run_id else {})})
     try:
         container.start()
     except errors.DockerException as error:
@@ -101,11 +110,9 @@ def start_container(
 def container_log(container_id: str, lines: int | None = None) -> str:
     """The last `lines` lines of a container's log (all of it when `lines` is None)."""
     _, errors = _testcontainers()
-    from testcontainers.core.docker_client import DockerClient
-
     try:
-        client = DockerClient().client
-        raw: bytes = client.containers.get(container_id).logs(tail=lines if lines else "all")
+        with _docker_client() as client:
+            raw: bytes = client.containers.get(container_id).logs(tail=lines if lines else "all")
     except errors.DockerException as error:
         return f"(the log of container {container_id[:12]} cannot be read: {_first_line(error)})\n"
     return raw.decode(errors="replace")
@@ -115,7 +122,6 @@ def rewrite_endpoints(
     endpoints: Mapping[str, str], host: str, published: Mapping[int, int], image: str = DEFAULT_IMAGE
 ) -> dict[str, str]:
     """Each URL with `host` and the published port of its container port, scheme and path kept."""
-    shown = f"[{host}]" if ":" in host else host
     reachable: dict[str, str] = {}
     for name, url in endpoints.items():
         parts = urlsplit(url)
@@ -126,7 +132,7 @@ def rewrite_endpoints(
                 f"{image} serves {name} on container port {parts.port}, which it does not expose: "
                 f"add it to EXPOSE in docker/Dockerfile and rebuild with `docker/build.sh`"
             )
-        reachable[name] = urlunsplit(parts._replace(netloc=f"{shown}:{published[parts.port]}"))
+        reachable[name] = urlunsplit(parts._replace(netloc=_netloc(host, published[parts.port])))
     return reachable
 
 
@@ -136,9 +142,10 @@ def _testcontainers() -> tuple[Any, Any]:
     for name in defaulted:
         os.environ[name] = TESTCONTAINERS_DEFAULTS[name]
     try:
-        from docker import errors
         from testcontainers.core.config import ConnectionMode, testcontainers_config
         from testcontainers.core.container import DockerContainer
+
+        errors = importlib.import_module("docker.errors")  # by name: for mypy, the docker/ folder shadows it
     except ImportError as error:
         raise StackUnavailable(
             f"--stack docker needs testcontainers ({error}): `.venv/bin/pip install -e '.[dev]'`"
@@ -151,6 +158,57 @@ def _testcontainers() -> tuple[Any, Any]:
     if "TESTCONTAINERS_HOST_OVERRIDE" in defaulted and "TC_HOST" not in os.environ:
         testcontainers_config.tc_host_override = TESTCONTAINERS_DEFAULTS["TESTCONTAINERS_HOST_OVERRIDE"]
     return DockerContainer, errors
+
+
+def _require_engine() -> None:
+    """Raise `StackUnavailable` unless a Docker engine answers.
+
+    A local socket is probed with a socket of our own first: docker-py leaks the socket of a failed connection.
+    """
+    host = _docker_host()
+    if host.startswith("unix://"):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(5)
+            try:
+                probe.connect(host.removeprefix("unix://"))
+            except OSError as error:
+                raise StackUnavailable(f"{NO_ENGINE} ({host}: {error.strerror or error})") from None
+    try:
+        with _docker_client() as client:
+            client.ping()
+    except Exception as error:  # requests' connection errors as much as docker's own
+        raise StackUnavailable(f"{NO_ENGINE} ({host}: {_first_line(error)})") from None
+
+
+def _image_attrs(image: str) -> dict[str, Any]:
+    """`docker image inspect` of the image; `StackUnavailable` saying how to build it when it is missing."""
+    _, errors = _testcontainers()
+    try:
+        with _docker_client() as client:
+            attrs: dict[str, Any] = client.images.get(image).attrs
+    except errors.ImageNotFound:
+        raise StackUnavailable(
+            f"no Docker image {image}: build it with `docker/build.sh` (or set MJLAB_IMAGE to an image that exists)"
+        ) from None
+    return attrs
+
+
+def _docker_host() -> str:
+    """The engine testcontainers talks to: its tc.host property, DOCKER_HOST or the docker context; else the socket."""
+    from testcontainers.core.docker_client import get_docker_host
+
+    return get_docker_host() or DEFAULT_DOCKER_HOST
+
+
+@contextlib.contextmanager
+def _docker_client() -> Iterator[Any]:
+    """A docker-py client for the same engine, closed on exit."""
+    docker = importlib.import_module("docker")  # by name: for mypy, the repository's docker/ folder shadows it
+    client = docker.DockerClient(base_url=_docker_host(), version=MIN_API_VERSION, timeout=30)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def _exposed_ports(image_attrs: Mapping[str, Any]) -> list[int]:
@@ -183,8 +241,7 @@ def _wait_until_ready(container: Any, wrapped: Any, image: str) -> dict[str, str
         if health is None and wrapped.status == "running":
             core = _published_ports(wrapped.attrs).get(CORE_PORT)
             if core is not None:
-                host = container.get_container_host_ip()
-                health = f"http://{f'[{host}]' if ':' in host else host}:{core}/_sim/health"
+                health = f"http://{_netloc(container.get_container_host_ip(), core)}/_sim/health"
         if health is not None:
             with contextlib.suppress(httpx.HTTPError):
                 response = httpx.get(health, timeout=2)
@@ -208,6 +265,10 @@ def _tail(wrapped: Any) -> str:
     except Exception as error:  # the log is a courtesy on a path that already fails
         return f"(cannot read it: {_first_line(error)})"
     return raw.decode(errors="replace").rstrip() or "(empty)"
+
+
+def _netloc(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _first_line(error: BaseException) -> str:

@@ -1,6 +1,7 @@
 """Fixtures the step library shares; registered by `harness.plugin`.
 
-- `mjlab_runtime` (session): the stack in the mode `--stack` asks for, started once per session (per xdist worker).
+- `mjlab_runtime` (session): the stack in the mode `--stack` asks for, started once per session (per xdist worker,
+  except that workers share the one `network` or `docker` server their controller started: `harness.serving`).
 - `lab` (function): the scenario's own sandbox on that stack, with a Faker seeded from `--seed` and the scenario's
   name, closed at the end so nothing leaks into the next scenario.
 """
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 from faker import Faker
 
+from harness import serving
 from harness.lab import Lab
 from harness.options import StackOption
 from harness.runtime import Runtime, StackUnavailable
@@ -22,17 +24,24 @@ from harness.runtime import Runtime, StackUnavailable
 _sandbox_numbers = itertools.count(1)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register `harness.serving`: one server for all xdist workers, and its log on failing scenarios."""
+    if not config.pluginmanager.is_registered(serving):
+        config.pluginmanager.register(serving, serving.__name__)
+
+
 @pytest.fixture(scope="session")
 def mjlab_runtime(request: pytest.FixtureRequest) -> Iterator[Runtime]:
     """The started stack for this session."""
     option: StackOption = request.config.getoption("mjlab_stack")
     seed: str = request.config.getoption("mjlab_seed")
-    runtime = Runtime(option, seed)
+    runtime = Runtime(option, seed, served=serving.shared_stack(request.config))
     try:
         runtime.start()
     except StackUnavailable as error:
         runtime.stop()
         pytest.exit(f"mjlab: {error}", returncode=3)
+    request.config.stash[serving.RUNTIME] = runtime
     yield runtime
     runtime.stop()
 

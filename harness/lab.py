@@ -60,11 +60,13 @@ class Lab:
         """Run an async call in the stack's loop."""
         return self.runtime.run(fn, *args)
 
-    def call(self, part: str, method: str, path: str, json: Any = None, *, ok: bool = True) -> Any:
+    def call(
+        self, part: str, method: str, path: str, json: Any = None, *, ok: bool = True, content: str | None = None
+    ) -> Any:
         """Call a part's API in this scenario's sandbox."""
 
         async def go() -> Any:
-            return await self.client.call(part, method, path, sandbox=self.sandbox, json=json, ok=ok)
+            return await self.client.call(part, method, path, sandbox=self.sandbox, json=json, ok=ok, content=content)
 
         return self.run(go)
 

@@ -82,11 +82,22 @@ class StackClient:
     # -- raw calls ----------------------------------------------------------------------------------------------
 
     async def call(
-        self, part: str, method: str, path: str, *, sandbox: str | None = None, json: Any = None, ok: bool = True
+        self,
+        part: str,
+        method: str,
+        path: str,
+        *,
+        sandbox: str | None = None,
+        json: Any = None,
+        content: str | None = None,
+        ok: bool = True,
     ) -> Any:
-        """Call a part's API; raise StackError on a 4xx/5xx unless `ok` is False."""
-        headers = {"x-sandbox-name": sandbox} if sandbox else None
-        response = await self.http[part].request(method, path, json=json, headers=headers)
+        """Call a part's API (a JSON body, or raw `content` such as YAML); raise StackError on a 4xx/5xx unless
+        `ok` is False."""
+        headers = {"x-sandbox-name": sandbox} if sandbox else {}
+        if content is not None:
+            headers["content-type"] = "application/yaml"
+        response = await self.http[part].request(method, path, json=json, content=content, headers=headers)
         body: Any = response.json() if response.content and "json" in response.headers.get("content-type", "") else response.text
         if ok and response.status_code >= 400:
             raise StackError(method, str(response.request.url), response.status_code, body)

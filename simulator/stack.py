@@ -26,6 +26,8 @@ from simulator.gateways.fcm.app import create_app as fcm_app
 from simulator.gateways.fcm.oauth import KeyFactory, generate_key
 from simulator.gateways.webhooks import WebhookSender
 from simulator.platform.api import create_app as platform_app
+from simulator.platform.journeys.api import journeys_router
+from simulator.platform.journeys.engine import JourneyEngine
 from simulator.platform.channels.push import PushAnswer, PushChannel
 from simulator.platform.models import Channel
 from simulator.platform.service import Platform
@@ -104,6 +106,7 @@ class Stack:
     platform: Platform
     urls: dict[str, str]
     webhooks: WebhookSender
+    journeys: JourneyEngine
     messaging: dict[str, Any] = field(default_factory=dict)
     """The person-to-person gateways by endpoint name (twilio, whatsapp, smtp)."""
 
@@ -120,7 +123,7 @@ class Stack:
         stack_urls = dict(urls or INPROCESS_URLS)
         stack: Stack
         webhooks = WebhookSender(stack_urls, lambda: stack.apps())
-        stack = cls(sandboxes, hub, apns, fcm, platform, stack_urls, webhooks)
+        stack = cls(sandboxes, hub, apns, fcm, platform, stack_urls, webhooks, JourneyEngine(platform))
         return stack
 
     async def _endpoints(self) -> dict[str, str]:
@@ -139,6 +142,7 @@ class Stack:
         from simulator.devices.link import create_link_app
 
         core = platform_app(self.platform)
+        core.include_router(journeys_router(self.journeys))
         core.add_api_route("/_sim/endpoints", self._endpoints, methods=["GET"], tags=["_sim"])
         core.mount("/_sim/devices", create_link_app(self))
         return {"core": core, "apns": apns_app(self.apns), "fcm": fcm_app(self.fcm)}

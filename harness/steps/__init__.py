@@ -9,4 +9,5 @@ STEP_MODULES: tuple[str, ...] = (
     "harness.steps.campaigns",
     "harness.steps.push",
     "harness.steps.time",
+    "harness.steps.journeys",
 )

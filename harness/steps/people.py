@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.catalogue import step
-from harness.lab import PHONE_WORDS, Lab, Person
+from harness.lab import PHONE_WORDS, Lab, Person, ScenarioError
 from harness.steps.common import APP, MODEL, NAME
 from simulator.devices.phone import OS, Phone
 
@@ -123,3 +123,46 @@ def connectivity(lab: Lab, name: str, state: str, model: str | None = None) -> N
     """The phone loses or regains its connection; the push service keeps what it cannot deliver."""
     phone = lab.phone(name, model)
     lab.run(phone.go_offline if "offline" in state or "hors" in state else phone.go_online)
+
+
+@step(
+    "given",
+    en=rf'{NAME} lives in the "(?P<zone>[^"]+)" time zone',
+    fr=rf'{NAME} vit dans le fuseau horaire "(?P<zone>[^"]+)"',
+    example='Given Alice lives in the "Europe/Paris" time zone',
+    exemple='Soit Alice vit dans le fuseau horaire "Europe/Paris"',
+)
+def lives_in(lab: Lab, name: str, zone: str) -> None:
+    """Set the person's time zone (the profile's `timezone` attribute)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScenarioError(f"unknown time zone {zone!r}; use an IANA name such as Europe/Paris") from None
+    person = ensure_person(lab, name)
+    person.timezone = zone
+    lab.call("core", "PATCH", f"/profiles/{person.profile_id}", {"attributes": {"timezone": zone}})
+
+
+@step(
+    "given",
+    en=rf"{NAME}'s profile has\s*:?",
+    fr=rf"le profil d(?:'|e ){NAME} contient\s*:?",
+    example="Given Alice's profile has:\n  | tier       | gold |\n  | churnScore | 0.8  |",
+    exemple="Soit le profil d'Alice contient :\n  | tier       | gold |\n  | churnScore | 0.8  |",
+)
+def profile_has(lab: Lab, name: str, datatable: list[list[str]]) -> None:
+    """Set profile attributes (values read as JSON when they parse: numbers, true/false, lists)."""
+    import json
+
+    attributes: dict[str, object] = {}
+    for row in datatable:
+        if len(row) != 2:
+            raise ScenarioError(f"each row has an attribute and a value; got {row}")
+        try:
+            attributes[row[0].strip()] = json.loads(row[1])
+        except ValueError:
+            attributes[row[0].strip()] = row[1].strip()
+    person = ensure_person(lab, name)
+    lab.call("core", "PATCH", f"/profiles/{person.profile_id}", {"attributes": attributes})

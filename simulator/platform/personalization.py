@@ -42,3 +42,27 @@ def validate(text: str) -> str | None:
     except TemplateError as error:
         return str(error)
     return None
+
+
+@lru_cache(maxsize=4096)
+def _compile_expression(text: str) -> Any:
+    return _ENVIRONMENT.compile_expression(text, undefined_to_none=False)
+
+
+def expression_error(text: str) -> str | None:
+    """The syntax error in a condition expression, or None."""
+    try:
+        _compile_expression(text)
+    except TemplateError as error:
+        return str(error)
+    return None
+
+
+def evaluate(text: str, variables: dict[str, Any]) -> Any:
+    """The value of a condition expression (`profile.tier == "gold"`); RenderingError when it cannot be evaluated."""
+    try:
+        return _compile_expression(text)(**variables)
+    except TemplateError as error:
+        raise RenderingError(f"cannot evaluate {text!r}: {error}") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError) as error:
+        raise RenderingError(f"cannot evaluate {text!r}: {error}") from None

@@ -54,6 +54,8 @@ class SandboxState:
     seen_events: set[str] = field(default_factory=set)
     events: deque[tuple[float, str, dict[str, Any]]] = field(default_factory=lambda: deque(maxlen=10_000))
     """The sandbox's most recent events (at, profile id, event), for journeys and rules that look back."""
+    audiences: dict[str, Any] = field(default_factory=dict)
+    """Named audiences (`journeys.audiences.Audience`)."""
     channel_configs: dict[str, Any] = field(default_factory=dict)
     """Each channel's configuration in this sandbox (sender numbers, WhatsApp business number, email sender...)."""
 

@@ -138,6 +138,7 @@ class PushChannel:
             variables = {
                 "profile": {**profile.attributes, "identities": profile.identities, "id": profile.id},
                 "context": dispatch.context,
+                "event": dispatch.context.get("event", {}),
             }
             try:
                 message = _render_message(message, variables)

@@ -1,0 +1,102 @@
+"""What an idle phone costs, beside what it must cost: the floor, and where the bytes go.
+
+    python -m benchmarks.memory floor --phones 100000
+    python -m benchmarks.memory trace --phones 10000
+
+`floor` keeps, for each phone, only what identifies it end to end (device id, push token, ECID, email: four
+strings in a tuple, with the tokens' real lengths) and measures the RSS growth per phone the same way the fleet
+is measured (`benchmarks.fanout --idle-only`): the irreducible cost the stack's per-phone bytes are compared to.
+`trace` builds a fleet in-process under tracemalloc and lists the source lines whose allocations survive, in
+bytes per phone: where the bytes of a phone go, when the goal is missed. Each prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import linecache
+import secrets
+import sys
+import tracemalloc
+from typing import Any
+
+from benchmarks.fanout import add_phones, email_of, prepare, rss_bytes
+from benchmarks.profiling import where
+
+APNS_TOKEN_CHARS = 64
+FCM_TOKEN_CHARS = 163
+
+
+def floor(count: int) -> dict[str, Any]:
+    """RSS growth per phone of the identifiers alone."""
+    gc.collect()
+    before = rss_bytes()
+    fleet: list[tuple[str, str, str, str]] = []
+    for index in range(count):
+        chars = APNS_TOKEN_CHARS if index % 2 == 0 else FCM_TOKEN_CHARS
+        token = secrets.token_urlsafe(chars)[:chars]
+        fleet.append((f"bench/phone-{index + 1}", token, f"{index:038d}", email_of(index)))
+    gc.collect()
+    grown = rss_bytes() - before
+    return {"phones": len(fleet), "bytes_per_phone": round(grown / count)}
+
+
+async def _traced_fleet(count: int) -> tuple[tracemalloc.Snapshot, tracemalloc.Snapshot]:
+    from simulator.client import StackClient
+    from simulator.stack import Stack
+
+    client = await StackClient.inprocess(Stack.build(seed="bench"))
+    sender = await prepare(client)
+    gc.collect()
+    tracemalloc.start(1)
+    before = tracemalloc.take_snapshot()
+    phones = await add_phones(client, count, sender)
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    del phones
+    await client.aclose()
+    return before, after
+
+
+def trace(count: int, top: int = 15) -> dict[str, Any]:
+    """The source lines holding a fleet's memory, in bytes per phone (tracemalloc)."""
+    before, after = asyncio.run(_traced_fleet(count))
+    differences = after.compare_to(before, "lineno")
+    total = sum(d.size_diff for d in differences)
+    lines = [
+        {
+            "line": where(d.traceback[0].filename, d.traceback[0].lineno, "").rstrip(),
+            "code": linecache.getline(d.traceback[0].filename, d.traceback[0].lineno).strip(),
+            "bytes_per_phone": round(d.size_diff / count, 1),
+            "blocks_per_phone": round(d.count_diff / count, 2),
+        }
+        for d in differences[:top]
+    ]
+    by_file: dict[str, int] = {}
+    for d in differences:
+        name = where(d.traceback[0].filename, 0, "").rsplit(":", 1)[0]
+        by_file[name] = by_file.get(name, 0) + d.size_diff
+    files = sorted(by_file.items(), key=lambda item: -item[1])[:top]
+    return {
+        "phones": count,
+        "traced_bytes_per_phone": round(total / count),
+        "by_line": lines,
+        "by_file": [{"file": name, "bytes_per_phone": round(size / count, 1)} for name, size in files],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: one measurement, printed as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["floor", "trace"])
+    parser.add_argument("--phones", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    print(json.dumps(floor(args.phones) if args.what == "floor" else trace(args.phones)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Why a benchmark is slow: cProfile summaries small enough for the JSON, and the time the garbage collector took.
+
+cProfile attributes a garbage collection to whatever function happened to allocate when it started, so a window
+with a full collection over a large heap looks like slow pydantic or slow json. `GcTimer` measures collections
+directly (through `gc.callbacks`), and every fan-out reports it beside the profile.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import gc
+import os
+import pstats
+import time
+from types import TracebackType
+from typing import Any
+
+#: How many functions a summary lists.
+TOP = 12
+
+
+def where(filename: str, line: int, name: str) -> str:
+    """`simulator/platform/channels/push.py:154 _attempt`, `site-packages/pydantic/main.py:748 model_validate`."""
+    if filename == "~":
+        return name  # a built-in: "{method 'validate_python' of ...}"
+    if "site-packages/" in filename:
+        filename = "site-packages/" + filename.split("site-packages/", 1)[1]
+    elif "/lib/python3." in filename:
+        filename = "stdlib/" + filename.split("/lib/python3.", 1)[1].split("/", 1)[-1]
+    elif os.path.isabs(filename):
+        filename = os.path.relpath(filename)
+    return f"{filename}:{line} {name}"
+
+
+def summarize(profile: cProfile.Profile | pstats.Stats, top: int = TOP) -> dict[str, Any]:
+    """The top functions by own time and by cumulative time, with call counts and seconds."""
+    stats = profile if isinstance(profile, pstats.Stats) else pstats.Stats(profile)
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
+    rows = [
+        {"function": where(*key), "calls": calls, "own_s": round(own, 4), "cumulative_s": round(cumulative, 4)}
+        for key, (_, calls, own, cumulative, _) in raw.items()
+    ]
+    total = sum(row["own_s"] for row in rows)
+    by_cumulative = [
+        row for row in sorted(rows, key=lambda r: -r["cumulative_s"]) if not _plumbing(str(row["function"]))
+    ]
+    return {
+        "total_s": round(total, 4),
+        "by_own_time": sorted(rows, key=lambda r: -r["own_s"])[:top],
+        "by_cumulative_time": by_cumulative[:top],
+    }
+
+
+def _plumbing(function: str) -> bool:
+    """Frames every profile starts with (the event loop, the profiler), useless in a cumulative listing."""
+    return any(part in function for part in ("stdlib/asyncio/", "_contextvars.Context", "cProfile", "<built-in method"))
+
+
+def load(path: str, top: int = TOP) -> dict[str, Any]:
+    """Summarize a profile written with `Profile.dump_stats`."""
+    return summarize(pstats.Stats(path), top)
+
+
+class GcTimer:
+    """Counts the collections of each generation in a window and the wall time they took."""
+
+    def __init__(self) -> None:
+        self.collections = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._started = 0.0
+        self.tracked_objects = 0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            generation = info["generation"]
+            self.collections[generation] += 1
+            self.seconds[generation] += time.perf_counter() - self._started
+
+    def __enter__(self) -> GcTimer:
+        self.tracked_objects = len(gc.get_objects())
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def to_json(self) -> dict[str, Any]:
+        """Collections and seconds per generation, the total, and how many objects the collector tracked."""
+        return {
+            "collections": list(self.collections),
+            "seconds": [round(s, 4) for s in self.seconds],
+            "total_s": round(sum(self.seconds), 4),
+            "tracked_objects": self.tracked_objects,
+        }
