@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import platform
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,9 @@ __all__ = [
     "Measure",
     "at_least",
     "at_most",
+    "below",
     "benchmark",
+    "environment",
     "load_benchmarks",
 ]
 
@@ -68,13 +73,16 @@ class Goal:
     bound: float
     at_least: bool
     on_ratio: bool = False
+    strict: bool = False
 
     def met(self, figure: Figure) -> bool | None:
         """True or False once the figure has the number this goal reads; None when it was not measured."""
         number = figure.ratio if self.on_ratio else figure.value
         if number is None:
             return None
-        return number >= self.bound if self.at_least else number <= self.bound
+        if self.at_least:
+            return number > self.bound if self.strict else number >= self.bound
+        return number < self.bound if self.strict else number <= self.bound
 
 
 def at_least(bound: float, text: str, *, on_ratio: bool = False) -> Goal:
@@ -83,8 +91,13 @@ def at_least(bound: float, text: str, *, on_ratio: bool = False) -> Goal:
 
 
 def at_most(bound: float, text: str, *, on_ratio: bool = False) -> Goal:
-    """A goal that the value (or the ratio) stays under `bound`."""
+    """A goal that the value (or the ratio) does not exceed `bound`."""
     return Goal(text, bound, at_least=False, on_ratio=on_ratio)
+
+
+def below(bound: float, text: str, *, on_ratio: bool = False) -> Goal:
+    """A goal that the value (or the ratio) stays strictly under `bound`."""
+    return Goal(text, bound, at_least=False, on_ratio=on_ratio, strict=True)
 
 
 @dataclass
@@ -191,3 +204,15 @@ def load_benchmarks(modules: Iterable[str] = BENCHMARK_MODULES) -> list[Benchmar
     for module in modules:
         importlib.import_module(module)
     return list(REGISTRY.values())
+
+
+def environment() -> dict[str, Any]:
+    """What the figures were measured on."""
+    return {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "machine": platform.machine(),
+        "system": platform.system(),
+        "cpus": os.cpu_count(),
+    }

@@ -189,3 +189,60 @@ def push_service_refused(lab: Lab, outcome: str, campaign: str, name: str, reaso
         raise AssertionError(
             f"expected {campaign!r} {wanted} for {name} with {reason}; the platform recorded: {', '.join(seen)}"
         )
+
+
+@step(
+    "given",
+    en=rf'an? (?P<category>marketing|transactional) push campaign {CAMPAIGN} for the {APP} app, sent to the audience'
+    rf' "(?P<audience>[^"]+)" (?:on "(?P<at>[^"]+)"|every (?P<every>day|week) from "(?P<start>[^"]+)")\s*:?',
+    fr=rf'une campagne push (?P<category>marketing|transactionnelle) {CAMPAIGN} pour l\'application {APP}, envoyée à'
+    rf' l\'audience "(?P<audience>[^"]+)" (?:le "(?P<at>[^"]+)"|chaque (?P<every>jour|semaine) à partir du "(?P<start>[^"]+)")\s*:?',
+    example='Given a marketing push campaign "Weekly deals" for the "Shop" app, sent to the audience "gold" every week'
+    ' from "2026-01-09T09:00:00Z":\n  | title | Weekly deals |\n  | body | New this week |',
+    exemple='Soit une campagne push marketing "Bons plans" pour l\'application "Shop", envoyée à l\'audience "gold"'
+    ' chaque semaine à partir du "2026-01-09T09:00:00Z" :\n  | titre | Bons plans |\n  | texte | Nouveautés |',
+)
+def scheduled_campaign(
+    lab: Lab, category: str, campaign: str, app: str, audience: str, datatable: list[list[str]],
+    at: str | None = None, every: str | None = None, start: str | None = None,
+) -> None:  # fmt: skip
+    """A scheduled campaign to an audience: once at a date, or every day/week from a date."""
+    schedule: dict[str, Any] = {"at": at or start}
+    if every:
+        schedule["every"] = {"day": "daily", "jour": "daily", "week": "weekly", "semaine": "weekly"}[every]
+    body = {
+        "name": campaign, "channel": "push", "category": _CATEGORIES[category], "appId": lab.app_id(app),
+        "message": message_from_table(datatable), "audience": audience, "schedule": schedule,
+    }  # fmt: skip
+    created = lab.call("core", "POST", "/campaigns", body)
+    lab.campaigns[campaign] = created["id"]
+    lab.settle()
+
+
+@step(
+    "when",
+    en=rf'the campaign {CAMPAIGN} is sent to the audience "(?P<audience>[^"]+)"',
+    fr=rf'la campagne {CAMPAIGN} est envoyée à l\'audience "(?P<audience>[^"]+)"',
+    example='When the campaign "Summer sale" is sent to the audience "gold"',
+    exemple='Quand la campagne "Soldes" est envoyée à l\'audience "gold"',
+)
+def send_to_audience(lab: Lab, campaign: str, audience: str) -> None:
+    """Trigger the campaign for everyone in the audience now, and settle."""
+    lab.call("core", "POST", f"/campaigns/{lab.campaign_id(campaign)}/trigger", {"audience": audience})
+    lab.settle()
+
+
+@step(
+    "when",
+    en=rf"the campaign {CAMPAIGN} is sent to (?P<people>.+?) with context\s*:?",
+    fr=rf"la campagne {CAMPAIGN} est envoyée à (?P<people>.+?) avec le contexte\s*:?",
+    example='When the campaign "Order shipped" is sent to Alice with context:\n  | orderId | A-1042 |',
+    exemple='Quand la campagne "Commande expédiée" est envoyée à Alice avec le contexte :\n  | orderId | A-1042 |',
+)
+def send_with_context(lab: Lab, campaign: str, people: str, datatable: list[list[str]]) -> None:
+    """Trigger an API campaign with a context payload (`{{ context.<key> }}` in the message), and settle."""
+    context = {row[0].strip(): row[1].strip() for row in datatable}
+    recipients = [{"profileId": lab.person(name).profile_id} for name in names(people)]
+    body = {"recipients": recipients, "context": context}
+    lab.call("core", "POST", f"/campaigns/{lab.campaign_id(campaign)}/trigger", body)
+    lab.settle()

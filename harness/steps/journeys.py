@@ -227,3 +227,21 @@ def rule_audience(lab: Lab, audience: str, rule: str) -> None:
 def fixture_path(*parts: str) -> Path:
     """A file under the fixtures folder."""
     return fixtures_root().joinpath(*parts)
+
+
+@step(
+    "then",
+    en=rf'{NAME} was excluded at the step "(?P<at>[^"]+)" of the journey {JOURNEY} with (?P<reason>\w+) (?P<code>\d{{6}})',
+    fr=rf'{NAME} a été exclue? à l\'étape "(?P<at>[^"]+)" du parcours {JOURNEY} avec (?P<reason>\w+) (?P<code>\d{{6}})',
+    example='Then Alice was excluded at the step "sms" of the journey "cart-recovery" with SMSNoConsent 050104',
+    exemple='Alors Alice a été exclue à l\'étape "sms" du parcours "cart-recovery" avec SMSNoConsent 050104',
+)
+def excluded_at_step(lab: Lab, name: str, at: str, journey: str, reason: str, code: str) -> None:
+    """The journey's path records the step's message as excluded with this reason and code."""
+    instances = _instances(lab, name, journey)
+    messages = [p["detail"] for i in instances for p in i["path"] if p["step"] == at and p["kind"] == "message"]
+    if not any(f"excluded {reason} {code}" in m for m in messages):
+        raise AssertionError(
+            f"expected {name} excluded at {at!r} of {journey!r} with {reason} {code}; the step recorded: "
+            f"{messages or 'no message (the step was not reached)'}"
+        )

@@ -55,6 +55,14 @@ class WebhookSender:
             return WebhookAnswer(0, f"{type(error).__name__}: {error}")
         return WebhookAnswer(response.status_code, response.text, response.headers.get("content-type", ""))
 
+    async def get(self, url: str, *, params: Mapping[str, str] | None = None) -> WebhookAnswer:
+        """GET `url` (a subscription handshake, as Meta's); a connection failure is status 0, never an exception."""
+        try:
+            response = await self._client_for(url).get(url, params=params)
+        except httpx.HTTPError as error:
+            return WebhookAnswer(0, f"{type(error).__name__}: {error}")
+        return WebhookAnswer(response.status_code, response.text, response.headers.get("content-type", ""))
+
     async def aclose(self) -> None:
         """Close the HTTP clients."""
         for client in self._clients.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -117,21 +118,52 @@ class Recipient(_Body):
         return self
 
 
+class Schedule(_Body):
+    """When a scheduled campaign runs: once at a date (or now), or daily/weekly from then, until a date."""
+
+    at: datetime | None = Field(default=None, description="first run (default: now)")
+    every: Literal["daily", "weekly"] | None = None
+    until: datetime | None = None
+
+    @model_validator(mode="after")
+    def _aware(self) -> Schedule:
+        for value in (self.at, self.until):
+            if value is not None and value.tzinfo is None:
+                raise ValueError("dates need a time zone (e.g. 2026-01-09T09:00:00Z)")
+        return self
+
+
 class CampaignCreate(_Body):
-    """An API-triggered campaign on one channel; `message` is validated by that channel's message model."""
+    """A campaign on one channel: API-triggered (to profiles), or scheduled (to an audience, now, at a date, or
+    recurring); `message` is validated by that channel's message model."""
 
     name: str = Field(min_length=1)
     channel: Channel = Channel.PUSH
     category: Category = Category.MARKETING
     app_id: str | None = Field(default=None, alias="appId", description="the app a push goes to")
     message: dict[str, Any]
+    audience: str | None = Field(default=None, description="the audience a scheduled campaign reads")
+    schedule: Schedule | None = None
+
+    @model_validator(mode="after")
+    def _scheduled_needs_audience(self) -> CampaignCreate:
+        if self.schedule is not None and self.audience is None:
+            raise ValueError("a scheduled campaign targets an audience")
+        return self
 
 
 class TriggerRequest(_Body):
-    """Send a campaign now to a list of recipients."""
+    """Send a campaign now to a list of recipients and/or an audience (read now)."""
 
-    recipients: list[Recipient] = Field(min_length=1, max_length=200_000)
+    recipients: list[Recipient] = Field(default_factory=list, max_length=200_000)
+    audience: str | None = None
     context: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _someone(self) -> TriggerRequest:
+        if not self.recipients and self.audience is None:
+            raise ValueError("give recipients, an audience, or both")
+        return self
 
 
 class EdgeEvent(BaseModel):

@@ -44,6 +44,9 @@ class Campaign:
     app_id: str | None
     message: Any
     created_at: float
+    audience: str | None = None
+    schedule: Any = None
+    runs: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """As the API serves it."""
@@ -55,6 +58,9 @@ class Campaign:
             **({"appId": self.app_id} if self.app_id else {}),
             "message": self.message.model_dump(by_alias=True, exclude_none=True),
             "createdAt": self.created_at,
+            **({"audience": self.audience} if self.audience else {}),
+            **({"schedule": self.schedule.model_dump(mode="json", exclude_none=True)} if self.schedule else {}),
+            "runs": self.runs,
         }
 
 
@@ -163,10 +169,35 @@ class Platform:
             app_id=body.app_id,
             message=message,
             created_at=state.clock.timestamp(),
+            audience=body.audience,
+            schedule=body.schedule,
         )
         state.campaigns[campaign.id] = campaign
         state.report(campaign.id)
+        if campaign.schedule is not None:
+            self._schedule(state, campaign)
         return campaign
+
+    def _schedule(self, state: SandboxState, campaign: Campaign) -> None:
+        schedule = campaign.schedule
+        first = schedule.at.timestamp() if schedule.at else state.clock.timestamp()
+        period = {"daily": 86_400.0, "weekly": 604_800.0}.get(schedule.every or "")
+        until = schedule.until.timestamp() if schedule.until else None
+
+        async def run(at: float) -> None:
+            if until is not None and at > until:
+                return
+            await self._send_all(state, campaign, [(p, {}) for p in self._audience(state, campaign.audience)])
+            campaign.runs += 1
+            if period:
+                state.clock.call_at(at + period, lambda: run(at + period))
+
+        state.clock.call_at(first, lambda: run(first))
+
+    @staticmethod
+    def _audience(state: SandboxState, name: str | None) -> list[Profile]:
+        audience = state.audiences.get(name or "")
+        return [] if audience is None else list(audience.profiles(state))
 
     def campaign(self, sandbox: str, campaign_id: str) -> Campaign:
         """A campaign by id."""
@@ -181,6 +212,10 @@ class Platform:
         campaign = self.campaign(sandbox, campaign_id)
         profiles: list[tuple[Profile, dict[str, Any]]] = []
         unknown: list[dict[str, Any]] = []
+        if body.audience is not None:
+            if body.audience not in state.audiences:
+                raise NotFound(f"no audience {body.audience!r}", field="audience")
+            profiles.extend((p, dict(body.context)) for p in self._audience(state, body.audience))
         for recipient in body.recipients:
             profile = self._resolve(state, recipient)
             if profile is None:

@@ -1,26 +1,48 @@
 """`--stack docker`: the features against `$MJLAB_IMAGE` in a container started by testcontainers.
 
-The tests that start containers run only where a Docker engine answers and the image exists (`docker/ci.sh` gets
-both); the others — a missing engine, the endpoint rewriting — run everywhere.
+The tests that start containers run only where a Docker engine answers and the image exists, built after the last
+change to the server's sources (`docker/ci.sh` gets both; `.ci/run` runs this module again once it has); the others —
+a missing engine, the endpoint rewriting — run everywhere.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from stack_runs import FAILING_FEATURE, INI, PUSH_FEATURE, RECORDING_TESTS, mjlab_run, recorded
+from stack_runs import FAILING_FEATURE, INI, PUSH_FEATURE, RECORDING_TESTS, REPO, mjlab_run, recorded
 
 from harness import docker as docker_mode
 from harness.runtime import StackUnavailable
 
 pytestmark = pytest.mark.network
 
-UNAVAILABLE = docker_mode.unavailable_reason()
-needs_docker = pytest.mark.skipif(UNAVAILABLE is not None, reason=f"docker mode unavailable here: {UNAVAILABLE}")
+#: What goes into the server the image runs: an image older than any of them runs yesterday's server.
+SERVER_SOURCES = ("simulator", "harness/cli.py", "harness/commands", "pyproject.toml")
+
+
+def stale_image_reason() -> str | None:
+    """Why the image does not run the server of this checkout (it was built before a source changed), or None."""
+    client = importlib.import_module("docker").from_env()
+    try:
+        created = client.images.get(docker_mode.image_name()).attrs["Created"]
+    finally:
+        client.close()
+    built = datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
+    paths = [REPO / name for name in SERVER_SOURCES]
+    files = [f for path in paths for f in ([path] if path.is_file() else path.rglob("*.py"))]
+    newest = max(files, key=lambda p: p.stat().st_mtime)
+    if newest.stat().st_mtime > built:
+        return f"{docker_mode.image_name()} was built before {newest.relative_to(REPO)} changed: run docker/build.sh"
+    return None
+
+
+UNAVAILABLE = docker_mode.unavailable_reason() or stale_image_reason()
+needs_docker = pytest.mark.skipif(UNAVAILABLE is not None, reason=f"docker mode not tested here: {UNAVAILABLE}")
 
 
 def containers_of_ours() -> list[str]:

@@ -13,7 +13,7 @@ carries a `DeliveryError` code (`ErrorCode` in its status callbacks, `error_code
           └─ 400  21211 invalid To, 21212 invalid From, 21602 no body, 21603 no From, 21604 no To,
                   21606 From not the account's, 21609 bad StatusCallback, 21610 unsubscribed recipient,
                   21614 not a mobile number, 21617 body too long, 21620 bad media URL, 21623 too many media,
-                  21654 ContentVariables without ContentSid, 21655 bad ContentSid,
+                  21654 ContentVariables without ContentSid, 21655 bad ContentSid, 21656 bad ContentVariables,
                   21701 no such Messaging Service, 21705 malformed Messaging Service SID
 
     DeliveryError (asynchronous, on the message): 30003 unreachable handset, 30005 unknown handset, 30006 landline,
@@ -44,6 +44,7 @@ API_ERRORS: dict[int, tuple[int, str]] = {
     21623: (400, "Number of media files exceeds allowed limit"),
     21654: (400, "A ContentSid must be specified if ContentVariables are provided in the request."),
     21655: (400, "The ContentSid is Invalid"),
+    21656: (400, "The ContentVariables Parameter is invalid."),
     21701: (400, "The Messaging Service does not exist"),
     21705: (400, "The Messaging Service is invalid"),
 }  # fmt: skip

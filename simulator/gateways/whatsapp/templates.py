@@ -286,7 +286,8 @@ def _buttons(template: Template, params: dict[int, dict[str, Any]]) -> list[dict
             if PLACEHOLDER.search(url):
                 if not isinstance(first.get("text"), str):
                     raise missing(f"buttons: Button at index {index} of type Url requires a parameter")
-                url = PLACEHOLDER.sub(first["text"], url)
+                value = str(first["text"])
+                url = PLACEHOLDER.sub(lambda _: value, url)
             rendered.append({"type": "URL", "index": index, "text": button.text, "url": url})
         else:
             rendered.append({"type": button.type, "index": index, "text": button.text, "phone_number": button.url})

@@ -1,0 +1,121 @@
+"""Reading a message as a mail server does: headers (RFC 5322, encoded words per RFC 2047) and MIME bodies.
+
+The parser is the standard library's `email` package with the `compat32` policy, decoding headers and parts
+itself. `policy.default` reads the same messages but builds a header object for every header it touches: measured
+here it takes ~1.5 ms for a small multipart/alternative message against ~0.1 ms, which alone would cap the server
+below 700 messages/s. Encoded words, folded lines, quoted-printable and base64 parts, charsets and 8-bit headers
+are all decoded.
+"""
+
+from __future__ import annotations
+
+import re
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import getaddresses, parseaddr
+
+from simulator.gateways.smtp.models import SANDBOX_HEADER, ParsedMail
+
+_PARSER = BytesParser(policy=compat32)
+_HEADER_PARSER = BytesParser(policy=compat32)
+_FOLD = re.compile(r"\r?\n[ \t]+")
+_DOMAIN_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+#: local@domain, with a dotted domain (or an address literal); what a receiving server accepts in RCPT TO.
+MAILBOX = re.compile(
+    r"^(?P<local>[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}|\"[^\"\r\n]{1,62}\")"
+    rf"@(?P<domain>{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+|\[[0-9A-Fa-f:.]+\])$"
+)
+
+
+def is_mailbox(address: str) -> bool:
+    """True when `address` is a deliverable `local@domain` (no display name, no angle brackets)."""
+    return len(address) <= 254 and MAILBOX.match(address) is not None
+
+
+def domain_of(address: str) -> str:
+    """The domain of an address, lowercased."""
+    return address.rpartition("@")[2].lower()
+
+
+def decode(value: object) -> str:
+    """A header value as text: unfolded, encoded words (RFC 2047) and 8-bit bytes decoded."""
+    text = value if isinstance(value, str) else str(make_header(decode_header(value)))  # type: ignore[arg-type]
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except (ValueError, LookupError, UnicodeError):
+            pass
+    return _FOLD.sub(" ", text).strip()
+
+
+def _body(part: Message) -> str | None:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return None
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        return payload.decode("utf-8", errors="replace")
+
+
+def _bodies(message: Message) -> tuple[str | None, str | None]:
+    """The first inline text/plain and text/html parts."""
+    text: str | None = None
+    html: str | None = None
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        if disposition == "attachment":
+            continue
+        kind = part.get_content_type()
+        if kind == "text/plain" and text is None:
+            text = _body(part)
+        elif kind == "text/html" and html is None:
+            html = _body(part)
+    return text, html
+
+
+def _headers(message: Message) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in message.items():
+        if name not in headers:
+            headers[name] = decode(value)
+    return headers
+
+
+def _lookup(headers: dict[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def parse_message(raw: bytes, *, headers_only: bool = False) -> ParsedMail:
+    """Read a message from its bytes; `headers_only` skips the bodies (a message too big to take)."""
+    message = (_HEADER_PARSER.parsebytes(raw, headersonly=True) if headers_only else _PARSER.parsebytes(raw))
+    headers = _headers(message)
+    from_header = _lookup(headers, "From") or ""
+    _, from_address = parseaddr(from_header)
+    to = [address for _, address in getaddresses([v for k, v in headers.items() if k.lower() in ("to", "cc")]) if address]
+    text, html = (None, None) if headers_only else _bodies(message)
+    sandbox = _lookup(headers, SANDBOX_HEADER)
+    return ParsedMail(
+        headers=headers,
+        from_header=from_header,
+        from_address=from_address if "@" in from_address else None,
+        to=to,
+        subject=_lookup(headers, "Subject") or "",
+        message_id=_lookup(headers, "Message-ID"),
+        date=_lookup(headers, "Date"),
+        text=text,
+        html=html,
+        size=len(raw),
+        sandbox=sandbox or None,
+        list_unsubscribe=_lookup(headers, "List-Unsubscribe"),
+        list_unsubscribe_post=_lookup(headers, "List-Unsubscribe-Post"),
+    )
