@@ -39,9 +39,9 @@ class Command:
 COMMANDS: dict[str, Command] = {
     "run": Command("harness.commands.run", "run feature files and write JUnit, Cucumber JSON and HTML reports"),
     "serve": Command("harness.commands.serve", "serve the stack on loopback ports (network mode)"),
-    "validate": Command("harness.commands.validate", "check feature files parse and every step has a definition"),
+    "validate": Command("harness.commands.validate", "check journey definitions (file:line:column and field path)"),
     "steps": Command("harness.commands.steps", "list the step library"),
     "bench": Command("harness.commands.bench", "measure the stack's throughput"),
-    "schema": Command("harness.commands.schema", "print the platform's OpenAPI schema"),
+    "schema": Command("harness.commands.schema", "print the journey JSON Schema or the platform's OpenAPI document"),
     "load": Command("harness.commands.load", "drive a fleet of simulated devices (Locust)"),
 }
