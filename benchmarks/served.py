@@ -25,20 +25,28 @@ START_TIMEOUT = 60.0
 
 
 class ServedStack:
-    """`mjlab serve --port 0 --clock virtual` in a child process, for the length of a `with` block."""
+    """`mjlab serve --port 0 --clock virtual` in a child process, for the length of a `with` block.
 
-    def __init__(self, workdir: Path, *, profile_to: Path | None = None, clock: str = "virtual") -> None:
+    `startup_seconds` is the time from starting the process to its core answering `/_sim/health`.
+    """
+
+    def __init__(
+        self, workdir: Path, *, profile_to: Path | None = None, clock: str = "virtual", floor: bool = False
+    ) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="served-", dir=workdir))
         self.endpoints_file = self.folder / "endpoints.json"
         self.log = self.folder / "server.log"
         self.profile_to = profile_to
         self.clock = clock
+        self.floor = floor
         self.process: subprocess.Popen[bytes] | None = None
         self.endpoints: dict[str, str] = {}
         self.startup_seconds = 0.0
 
     def command(self) -> list[str]:
-        """The server's command line."""
+        """The server's command line (`floor`: the one-route uvicorn server of `benchmarks.startup`)."""
+        if self.floor:
+            return [sys.executable, "-m", "benchmarks.startup", "serve-floor", "--endpoints-file", str(self.endpoints_file)]
         serve = ["serve", "--host", "127.0.0.1", "--port", "0", "--clock", self.clock]
         serve += ["--endpoints-file", str(self.endpoints_file)]
         if self.profile_to is not None:
@@ -58,7 +66,8 @@ class ServedStack:
                 raise RuntimeError(f"mjlab serve did not start within {START_TIMEOUT:.0f} s")
             time.sleep(0.005)
         self.endpoints = json.loads(self.endpoints_file.read_text())
-        with urllib.request.urlopen(self.endpoints["core"] + "/_sim/health", timeout=10) as answer:
+        health = self.endpoints["core"] + "/_sim/health"
+        with urllib.request.urlopen(health, timeout=10) as answer:
             answer.read()
         self.startup_seconds = time.perf_counter() - started
         return self

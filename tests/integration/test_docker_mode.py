@@ -1,17 +1,18 @@
 """`--stack docker`: the features against `$MJLAB_IMAGE` in a container started by testcontainers.
 
-The tests that start containers run only where a Docker engine answers and the image exists, built after the last
-change to the server's sources (`docker/ci.sh` gets both; `.ci/run` runs this module again once it has); the others —
-a missing engine, the endpoint rewriting — run everywhere.
+The tests that start containers run only where a Docker engine answers and the image runs this checkout's server
+(`docker/ci.sh` builds it; `.ci/run` runs this module once it has, and fails if anything here skipped); the others —
+no engine, the endpoint rewriting — run everywhere.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
-from datetime import datetime
+import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from stack_runs import FAILING_FEATURE, INI, PUSH_FEATURE, RECORDING_TESTS, REPO, mjlab_run, recorded
@@ -21,28 +22,64 @@ from harness.runtime import StackUnavailable
 
 pytestmark = pytest.mark.network
 
-#: What goes into the server the image runs: an image older than any of them runs yesterday's server.
-SERVER_SOURCES = ("simulator", "harness/cli.py", "harness/commands", "pyproject.toml")
+#: The sources of the server the image runs (the steps and fixtures run here, not in the image).
+SERVER_SOURCES = ("simulator", "harness/cli.py", "harness/commands")
+#: Run in the image: the sha256 of each of those files as installed there.
+HASH_INSTALLED = """
+import hashlib, json, pathlib, harness, simulator
+site = pathlib.Path(simulator.__file__).parent.parent
+names = {names!r}
+files = [f for n in names for f in ([site / n] if n.endswith(".py") else (site / n).rglob("*.py"))]
+print(json.dumps({{str(f.relative_to(site)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}}))
+"""
 
 
-def stale_image_reason() -> str | None:
-    """Why the image does not run the server of this checkout (it was built before a source changed), or None."""
+@contextlib.contextmanager
+def docker_client() -> Iterator[Any]:
     client = importlib.import_module("docker").from_env()
     try:
-        created = client.images.get(docker_mode.image_name()).attrs["Created"]
+        yield client
     finally:
         client.close()
-    built = datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
-    paths = [REPO / name for name in SERVER_SOURCES]
-    files = [f for path in paths for f in ([path] if path.is_file() else path.rglob("*.py"))]
-    newest = max(files, key=lambda p: p.stat().st_mtime)
-    if newest.stat().st_mtime > built:
-        return f"{docker_mode.image_name()} was built before {newest.relative_to(REPO)} changed: run docker/build.sh"
-    return None
 
 
-UNAVAILABLE = docker_mode.unavailable_reason() or stale_image_reason()
-needs_docker = pytest.mark.skipif(UNAVAILABLE is not None, reason=f"docker mode not tested here: {UNAVAILABLE}")
+def outdated_image_reason() -> str | None:
+    """Which server sources of this checkout differ from those in the image, or None when they are the same."""
+    here = {
+        str(f.relative_to(REPO)): hashlib.sha256(f.read_bytes()).hexdigest()
+        for name in SERVER_SOURCES
+        for f in ([REPO / name] if name.endswith(".py") else (REPO / name).rglob("*.py"))
+    }
+    script = HASH_INSTALLED.format(names=SERVER_SOURCES)
+    with docker_client() as client:
+        output = client.containers.run(
+            docker_mode.image_name(), ["-c", script], entrypoint="python", remove=True, network_disabled=True
+        )
+    there: dict[str, str] = json.loads(output)
+    differ = sorted(name for name in here.keys() | there.keys() if here.get(name) != there.get(name))
+    if not differ:
+        return None
+    shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3 else "")
+    return f"{docker_mode.image_name()} runs other sources than this checkout ({shown}): run docker/build.sh"
+
+
+@pytest.fixture(scope="module")
+def engine() -> None:
+    """Skip unless a Docker engine answers."""
+    with contextlib.suppress(StackUnavailable):
+        docker_mode.start_container  # noqa: B018 - the module imports
+    reason = docker_mode.unavailable_reason()
+    if reason is not None and "no Docker image" not in reason:
+        pytest.skip(f"docker mode not tested here: {reason}")
+
+
+@pytest.fixture(scope="module")
+def image(engine: None) -> str:
+    """Skip unless the image exists and runs this checkout's server; its name."""
+    reason = docker_mode.unavailable_reason() or outdated_image_reason()
+    if reason is not None:
+        pytest.skip(f"docker mode not tested here: {reason}")
+    return docker_mode.image_name()
 
 
 def containers_of_ours() -> list[str]:
@@ -62,8 +99,7 @@ def no_leftovers() -> Any:
     assert set(containers_of_ours()) - before == set()
 
 
-@needs_docker
-@pytest.mark.usefixtures("no_leftovers")
+@pytest.mark.usefixtures("image", "no_leftovers")
 def test_push_feature_passes_in_a_container(tmp_path: Path) -> None:
     run = mjlab_run(PUSH_FEATURE, "--stack", "docker", reports=tmp_path)
 
@@ -72,8 +108,7 @@ def test_push_feature_passes_in_a_container(tmp_path: Path) -> None:
     assert set(run.outcomes.values()) == {"passed"}
 
 
-@needs_docker
-@pytest.mark.usefixtures("no_leftovers")
+@pytest.mark.usefixtures("image", "no_leftovers")
 def test_docker_workers_share_one_container(pytester: pytest.Pytester, tmp_path: Path) -> None:
     out = tmp_path / "records"
     out.mkdir()
@@ -91,8 +126,7 @@ def test_docker_workers_share_one_container(pytester: pytest.Pytester, tmp_path:
     assert len({r["core"] for r in records}) == 1
 
 
-@needs_docker
-@pytest.mark.usefixtures("no_leftovers")
+@pytest.mark.usefixtures("image", "no_leftovers")
 def test_a_failing_scenario_shows_the_container_log(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI)
     pytester.makefile(".feature", fail=FAILING_FEATURE)
@@ -103,8 +137,7 @@ def test_a_failing_scenario_shows_the_container_log(pytester: pytest.Pytester) -
     result.stdout.fnmatch_lines(["*mjlab server log (docker container *), last 200 lines*"])
 
 
-@needs_docker
-@pytest.mark.usefixtures("no_leftovers")
+@pytest.mark.usefixtures("image", "no_leftovers")
 def test_a_container_that_never_gets_healthy_shows_its_log() -> None:
     with contextlib.ExitStack() as stack, pytest.raises(StackUnavailable) as caught:
         docker_mode.start_container(stack, extra_args=("--port", "70000"))
@@ -114,7 +147,7 @@ def test_a_container_that_never_gets_healthy_shows_its_log() -> None:
     assert "--port must be between" in message
 
 
-@needs_docker
+@pytest.mark.usefixtures("engine")
 def test_a_missing_image_says_how_to_build_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MJLAB_IMAGE", "mjlab/no-such-image:never")
 

@@ -66,6 +66,14 @@ DELIVERY_ERRORS: dict[int, tuple[str, str]] = {
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 
 
+def describe(code: int) -> str | None:
+    """Twilio's short description of an error code, or None."""
+    if code in DELIVERY_ERRORS:
+        return DELIVERY_ERRORS[code][1]
+    known = API_ERRORS.get(code)
+    return known[1] if known is not None and "{" not in known[1] else None
+
+
 def more_info(code: int) -> str:
     """The documentation link Twilio puts in `more_info`."""
     return MORE_INFO.format(code=code)

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from simulator.devices.delivery import MessageChannel, MessageDelivery
 from simulator.devices.hub import DeviceHub
 from simulator.gateways.twilio.accounts import Account, Directory
-from simulator.gateways.twilio.errors import DELIVERY_ERRORS
+from simulator.gateways.twilio.errors import describe
 from simulator.gateways.twilio.media import MediaFetch
 from simulator.gateways.twilio.messages import MediaItem, Message
 from simulator.gateways.twilio.models import API_VERSION
@@ -112,7 +112,7 @@ class Courier:
         message.updated_at = now
         if error_code is not None:
             message.error_code = error_code
-            message.error_message = DELIVERY_ERRORS.get(error_code, ("", None))[1]
+            message.error_message = describe(error_code)
         if status == "sent":
             message.sent_at = now
         message.history.append({"status": status, "at": now, **({"error_code": error_code} if error_code else {})})

@@ -236,9 +236,7 @@ class JourneyEngine:
             id=state.sandbox.ids.uuid(), journey_id=record.id, version=len(record.versions), definition=definition,
             profile_id=profile.id, entered_at=now, event=event,
         )  # fmt: skip
-        book.instances[instance.id] = instance
-        book.active[key] = instance
-        book.last_run[key] = instance
+        book.start(instance)
         instance.note(now, "", "entered", event_type(event) or "entry")
         instance.timers.append(
             state.clock.call_at(now + GLOBAL_TIMEOUT, lambda: self._timeout(state, instance))
@@ -412,7 +410,7 @@ class JourneyEngine:
         instance.ended_at = state.clock.timestamp()
         instance.exit_reason = reason
         instance.note(instance.ended_at, instance.step or "", status, reason)
-        self.book(state).active.pop((instance.journey_id, instance.profile_id), None)
+        self.book(state).stop(instance)
         for hook in self.on_exit:
             hook(state, instance)
 

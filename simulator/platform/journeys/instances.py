@@ -117,7 +117,23 @@ class JourneyBook:
     instances: dict[str, Instance] = field(default_factory=dict)
     active: dict[tuple[str, str], Instance] = field(default_factory=dict)
     last_run: dict[tuple[str, str], Instance] = field(default_factory=dict)
+    by_profile: dict[str, list[Instance]] = field(default_factory=dict)
+
+    def start(self, instance: Instance) -> None:
+        """Record a new active instance."""
+        key = (instance.journey_id, instance.profile_id)
+        self.instances[instance.id] = instance
+        self.active[key] = instance
+        self.last_run[key] = instance
+        self.by_profile.setdefault(instance.profile_id, []).append(instance)
+
+    def stop(self, instance: Instance) -> None:
+        """Record that an instance is no longer active."""
+        self.active.pop((instance.journey_id, instance.profile_id), None)
+        running = self.by_profile.get(instance.profile_id)
+        if running is not None and instance in running:
+            running.remove(instance)
 
     def of_profile(self, profile_id: str) -> list[Instance]:
         """The profile's active instances."""
-        return [i for (_, p), i in list(self.active.items()) if p == profile_id]
+        return list(self.by_profile.get(profile_id, ()))

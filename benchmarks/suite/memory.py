@@ -1,0 +1,49 @@
+"""Memory: the bytes an idle phone costs at 10,000 and 100,000 phones (quick: 2,000), each in its own process.
+
+A phone's cost counts the phone, its profile, its push token at the gateway and the platform's push details (the
+RSS growth of building the fleet, the stack's fixed cost left out). Baseline: the floor, the same count of the
+phones' identifiers alone (device id, push token, ECID, email), measured the same way. A missed goal is traced
+(tracemalloc): the source lines whose allocations a phone keeps, in bytes per phone.
+"""
+
+from __future__ import annotations
+
+from benchmarks import BenchContext, Figure, Measure, below, benchmark
+
+GOAL = below(4096, "< 4 KiB")
+TRACE_PHONES = 10_000
+
+
+@benchmark("memory", "memory per idle phone")
+def idle_phone_memory(ctx: BenchContext) -> list[Figure]:
+    """Bytes per idle phone beside the identifiers' floor."""
+    sizes = [("memory.idle_phone", 2_000)] if ctx.quick else [("memory.idle_phone", 10_000), ("memory.idle_phone.100k", 100_000)]
+    figures = []
+    for figure_id, phones in sizes:
+        ctx.log(f"memory: {phones:,} idle phones, and the identifiers' floor")
+        fleet = ctx.worker("benchmarks.fanout", "--mode", "inprocess", "--phones", str(phones), "--idle-only")
+        floor = ctx.worker("benchmarks.memory", "floor", "--phones", str(phones))
+        figure = Figure(
+            id=figure_id,
+            title=f"memory per idle phone, {phones:,} phones",
+            value=fleet["idle_bytes_per_phone"],
+            unit="bytes/phone",
+            baseline=Measure(
+                "floor: the phone's identifiers alone (device id, push token, ECID, email)",
+                floor["bytes_per_phone"],
+                "bytes/phone",
+            ),
+            goals=[GOAL],
+            details={
+                "phones": phones,
+                "stack_bytes": fleet["stack_bytes"],
+                "fleet_build_seconds": fleet["fleet_build_seconds"],
+                "peak_rss_mib": fleet["peak_rss_mib"],
+            },
+        )
+        if figure.missed and ctx.profile and not ctx.quick:
+            traced = min(phones, TRACE_PHONES)
+            ctx.log(f"memory: {traced:,} idle phones under tracemalloc (goal missed)")
+            figure.profile = {"tracemalloc": ctx.worker("benchmarks.memory", "trace", "--phones", str(traced))}
+        figures.append(figure)
+    return figures
