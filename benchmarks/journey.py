@@ -50,7 +50,9 @@ async def run(profiles: int) -> dict[str, Any]:
     people = []
     for index in range(profiles + 1):
         email = f"p{index}@bench.example"
-        body = ProfileCreate.model_validate({"identities": {"email": email}, "consents": {"marketing": {"push": {"val": "y"}}}})
+        body = ProfileCreate.model_validate(
+            {"identities": {"email": email}, "consents": {"marketing": {"push": {"val": "y"}}}}
+        )
         profile = stack.platform.create_profile(SANDBOX, body)
         phone = await client.new_phone(SANDBOX, OS.IOS if index % 2 == 0 else OS.ANDROID)
         phone.install(APP, ecid=f"{index:038d}", sender=app["fcm"]["projectId"])

@@ -49,7 +49,7 @@ def step(
     def decorate(function: F) -> F:
         register = _REGISTER[kind]
         for pattern in (en, fr):
-            function = register(parsers.re(pattern), target_fixture=target_fixture, stacklevel=2)(function)
+            register(parsers.re(pattern), target_fixture=target_fixture, stacklevel=2)(function)
         summary = (function.__doc__ or "").strip().splitlines()[0] if function.__doc__ else ""
         CATALOGUE.append(StepEntry(kind, en, fr, example, exemple, summary, function.__module__))
         return function

@@ -63,12 +63,13 @@ def image_name() -> str:
     return os.environ.get("MJLAB_IMAGE") or DEFAULT_IMAGE
 
 
-def unavailable_reason() -> str | None:
+def unavailable_reason(*, need_image: bool = True) -> str | None:
     """Why the docker mode cannot start here (no testcontainers, no engine, no image), or None when it can."""
     try:
         _testcontainers()
         _require_engine()
-        _image_attrs(image_name())
+        if need_image:
+            _image_attrs(image_name())
     except StackUnavailable as error:
         return str(error)
     return None

@@ -98,7 +98,11 @@ class StackClient:
         if content is not None:
             headers["content-type"] = "application/yaml"
         response = await self.http[part].request(method, path, json=json, content=content, headers=headers)
-        body: Any = response.json() if response.content and "json" in response.headers.get("content-type", "") else response.text
+        body: Any = (
+            response.json()
+            if response.content and "json" in response.headers.get("content-type", "")
+            else response.text
+        )
         if ok and response.status_code >= 400:
             raise StackError(method, str(response.request.url), response.status_code, body)
         return body
@@ -146,7 +150,11 @@ class StackClient:
             team = ("T" + sandbox.encode().hex().upper())[:10].ljust(10, "0")
             key = {"sandbox": sandbox, "team_id": team, "topics": [app_id]}
             grant = await self.call("apns", "POST", "/_sim/keys", json=key)
-            body["apns"] = {"keyId": grant["key_id"], "teamId": grant["team_id"], "privateKey": grant["private_key_pem"]}
+            body["apns"] = {
+                "keyId": grant["key_id"],
+                "teamId": grant["team_id"],
+                "privateKey": grant["private_key_pem"],
+            }
         if "android" in platforms:
             project = "mjlab-" + app_id.replace(".", "-").replace("_", "-").lower()[:22]
             account = await self.call("fcm", "POST", "/_sim/projects", json={"sandbox": sandbox, "project_id": project})
@@ -159,8 +167,13 @@ class StackClient:
         """A phone in `sandbox`, attached to the stack and online."""
         device_id = f"{sandbox}/phone-{next(self._device_numbers)}"
         phone = Phone(
-            device_id=device_id, sandbox=sandbox, os=os, services=self.services, name=name,
-            phone_number=phone_number, email=email,
+            device_id=device_id,
+            sandbox=sandbox,
+            os=os,
+            services=self.services,
+            name=name,
+            phone_number=phone_number,
+            email=email,
         )
         addresses = tuple(a for a in (phone_number, email) if a)
         if self.stack is not None:

@@ -44,7 +44,7 @@ class _QuietServer(uvicorn.Server):
     """A uvicorn server that leaves signal handling to the process (several run in one loop)."""
 
     @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[no-untyped-def, override]
+    def capture_signals(self):  # type: ignore[no-untyped-def]
         yield
 
 
@@ -70,9 +70,14 @@ async def serve(
     urls["apns"] = f"http://{shown}:{h2.sockets[0].getsockname()[1]}"
     stack.urls.update(urls)
     servers: list[uvicorn.Server] = []
-    for name, app_name in (("core", "core"), ("apns_http1", "apns"), ("fcm", "fcm")):
+    for app_name in ("core", "apns", "fcm"):
         config = uvicorn.Config(
-            apps[app_name], log_level="warning", lifespan="off", access_log=False, ws="websockets", timeout_keep_alive=60
+            apps[app_name],
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            ws="websockets",
+            timeout_keep_alive=60,
         )
         servers.append(_QuietServer(config))
     tasks = [

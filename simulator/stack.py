@@ -19,16 +19,17 @@ from starlette.types import ASGIApp
 from simulator.clock import Clock, SystemClock, VirtualClock
 from simulator.devices.hub import DeviceHub
 from simulator.gateways.apns import ApnsGateway, ApnsRequest
-from simulator.gateways.apns.models import Environment
 from simulator.gateways.apns.app import create_app as apns_app
+from simulator.gateways.apns.models import Environment
 from simulator.gateways.fcm import FcmGateway
 from simulator.gateways.fcm.app import create_app as fcm_app
 from simulator.gateways.fcm.oauth import KeyFactory, generate_key
 from simulator.gateways.webhooks import WebhookSender
 from simulator.platform.api import create_app as platform_app
+from simulator.platform.channels import ChannelSender
+from simulator.platform.channels.push import PushAnswer, PushChannel
 from simulator.platform.journeys.api import journeys_router
 from simulator.platform.journeys.engine import JourneyEngine
-from simulator.platform.channels.push import PushAnswer, PushChannel
 from simulator.platform.models import Channel
 from simulator.platform.service import Platform
 from simulator.sandboxes import Sandboxes
@@ -73,9 +74,7 @@ class DirectFcm:
         if status == 200:
             return PushAnswer(200, None, str(body.get("name", "")).rsplit("/", 1)[-1] or None)
         error = body.get("error", {})
-        reason = next(
-            (d.get("errorCode") for d in error.get("details", []) if "errorCode" in d), error.get("status")
-        )
+        reason = next((d.get("errorCode") for d in error.get("details", []) if "errorCode" in d), error.get("status"))
         return PushAnswer(status, reason)
 
 
@@ -119,7 +118,8 @@ class Stack:
         apns = ApnsGateway(sandboxes, hub)
         fcm = FcmGateway(sandboxes, hub, key_factory=reused_key())
         push = PushChannel(DirectApns(apns), DirectFcm(fcm))
-        platform = Platform(sandboxes, {Channel.PUSH: push})
+        channels: dict[Channel, ChannelSender] = {Channel.PUSH: push}
+        platform = Platform(sandboxes, channels)
         stack_urls = dict(urls or INPROCESS_URLS)
         stack: Stack
         webhooks = WebhookSender(stack_urls, lambda: stack.apps())

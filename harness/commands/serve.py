@@ -23,7 +23,9 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8500, help="first port of the block; 0 for ephemeral (default 8500)")
+    parser.add_argument(
+        "--port", type=int, default=8500, help="first port of the block; 0 for ephemeral (default 8500)"
+    )
     parser.add_argument("--public-host", help="host name to write in the endpoints file (default: the listen host)")
     parser.add_argument(
         "--clock", choices=["system", "virtual"], default="system",

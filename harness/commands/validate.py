@@ -20,7 +20,9 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
         "validate", help="check journey definitions (file:line:column and field path for each problem)",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: fixtures/journeys)")
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: fixtures/journeys)"
+    )
     return parser
 
 

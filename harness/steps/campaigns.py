@@ -138,7 +138,9 @@ def report_shows(lab: Lab, campaign: str, datatable: list[list[str]]) -> None:
     for metric, expected in zip(datatable[0], datatable[1], strict=True):
         key = _METRICS.get(metric.strip().casefold())
         if key is None:
-            raise ScenarioError(f"unknown metric {metric!r}; use one of: {', '.join(k for k in _METRICS if k.isascii())}")
+            raise ScenarioError(
+                f"unknown metric {metric!r}; use one of: {', '.join(k for k in _METRICS if k.isascii())}"
+            )
         if report[key] != int(expected):
             wrong.append(f"{metric}: expected {expected}, got {report[key]}")
     if wrong:
@@ -193,9 +195,9 @@ def push_service_refused(lab: Lab, outcome: str, campaign: str, name: str, reaso
 
 @step(
     "given",
-    en=rf'an? (?P<category>marketing|transactional) push campaign {CAMPAIGN} for the {APP} app, sent to the audience'
+    en=rf"an? (?P<category>marketing|transactional) push campaign {CAMPAIGN} for the {APP} app, sent to the audience"
     rf' "(?P<audience>[^"]+)" (?:on "(?P<at>[^"]+)"|every (?P<every>day|week) from "(?P<start>[^"]+)")\s*:?',
-    fr=rf'une campagne push (?P<category>marketing|transactionnelle) {CAMPAIGN} pour l\'application {APP}, envoyée à'
+    fr=rf"une campagne push (?P<category>marketing|transactionnelle) {CAMPAIGN} pour l\'application {APP}, envoyée à"
     rf' l\'audience "(?P<audience>[^"]+)" (?:le "(?P<at>[^"]+)"|chaque (?P<every>jour|semaine) à partir du "(?P<start>[^"]+)")\s*:?',
     example='Given a marketing push campaign "Weekly deals" for the "Shop" app, sent to the audience "gold" every week'
     ' from "2026-01-09T09:00:00Z":\n  | title | Weekly deals |\n  | body | New this week |',

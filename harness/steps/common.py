@@ -22,13 +22,13 @@ _UNITS = {
 
 
 def names(text: str) -> list[str]:
-    """"Alice", "Alice and Bob", "Alice, Bob et Carol" → the names."""
+    """ "Alice", "Alice and Bob", "Alice, Bob et Carol" → the names."""
     parts = re.split(r",\s*|\s+(?:and|et)\s+", text.strip())
     return [p.strip() for p in parts if p.strip()]
 
 
 def duration(amount: str, unit: str) -> float:
-    """"3", "days" → seconds."""
+    """ "3", "days" → seconds."""
     key = unit.lower().rstrip("s")
     if key not in _UNITS:
         raise ScenarioError(f"unknown time unit {unit!r}; use seconds, minutes, hours, days or weeks")
@@ -36,7 +36,7 @@ def duration(amount: str, unit: str) -> float:
 
 
 def parse_duration(text: str) -> float:
-    """"1 hour", "90 seconds", "2 jours" → seconds."""
+    """ "1 hour", "90 seconds", "2 jours" → seconds."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-zé]+)\s*", text)
     if match is None:
         raise ScenarioError(f"cannot read a duration from {text!r}; write e.g. '2 hours'")

@@ -18,7 +18,8 @@ def _publish(lab: Lab, text: str) -> dict[str, Any]:
     answer = lab.call("core", "POST", "/journeys", None, ok=False, content=text)
     if "error" in answer:
         problems = "\n".join(
-            f"  line {d.get('line') or '?'}: {d['field'] or '(root)'}: {d['message']}" for d in answer["error"]["detail"]
+            f"  line {d.get('line') or '?'}: {d['field'] or '(root)'}: {d['message']}"
+            for d in answer["error"]["detail"]
         )
         raise ScenarioError(f"the journey is not valid:\n{problems}")
     return dict(answer)
@@ -86,7 +87,11 @@ def _describe(instances: list[dict[str, Any]]) -> str:
     if not instances:
         return "never entered it"
     latest = instances[-1]
-    where = f"at step {latest['step']!r}" if latest["status"] == "active" else f"{latest['status']} ({latest['exitReason']})"
+    where = (
+        f"at step {latest['step']!r}"
+        if latest["status"] == "active"
+        else f"{latest['status']} ({latest['exitReason']})"
+    )
     trail = " → ".join(p["step"] for p in latest["path"] if p["step"] and p["kind"] not in ("resumed", "message"))
     return f"{where}; path: {trail or '(none)'}"
 
@@ -130,8 +135,8 @@ def left_journey(lab: Lab, name: str, how: str, journey: str, why: str | None = 
 
 @step(
     "then",
-    en=rf'{NAME} entered the journey {JOURNEY} (?P<times>once|twice|\d+ times)',
-    fr=rf'{NAME} est entrée? dans le parcours {JOURNEY} (?P<times>une fois|deux fois|\d+ fois)',
+    en=rf"{NAME} entered the journey {JOURNEY} (?P<times>once|twice|\d+ times)",
+    fr=rf"{NAME} est entrée? dans le parcours {JOURNEY} (?P<times>une fois|deux fois|\d+ fois)",
     example='Then Alice entered the journey "cart-recovery" twice',
     exemple='Alors Alice est entrée dans le parcours "cart-recovery" deux fois',
 )
@@ -173,7 +178,15 @@ def path_is(lab: Lab, name: str, journey: str, trail: str) -> None:
     expected = [s.strip() for s in trail.split(",")]
     actual = []
     for entry in instances[-1]["path"]:
-        if entry["step"] and entry["kind"] not in ("resumed", "message", "branch", "error", "updated", "ended", "exited"):
+        if entry["step"] and entry["kind"] not in (
+            "resumed",
+            "message",
+            "branch",
+            "error",
+            "updated",
+            "ended",
+            "exited",
+        ):
             actual.append(entry["step"])
     if actual != expected:
         raise AssertionError(f"expected {name}'s path in {journey!r} to be {expected}; it is {actual}")

@@ -69,7 +69,7 @@ def sees_count(lab: Lab, name: str, count: str, model: str | None = None) -> Non
     en=rf'{NAME}\'s (?:phone|{MODEL}) received "(?P<title>[^"]+)" without showing it',
     fr=rf'le téléphone d(?:\'|e ){NAME} a reçu "(?P<title>[^"]+)" sans l\'afficher',
     example='Then Alice\'s phone received "Summer sale" without showing it',
-    exemple='Alors le téléphone d\'Alice a reçu "Soldes" sans l\'afficher',
+    exemple="Alors le téléphone d'Alice a reçu \"Soldes\" sans l'afficher",
 )
 def received_not_shown(lab: Lab, name: str, title: str, model: str | None = None) -> None:
     """The notification reached the phone but the OS did not display it (permission denied...)."""
@@ -137,10 +137,10 @@ def browser_opens(lab: Lab, name: str, url: str) -> None:
 
 @step(
     "then",
-    en=rf'the push token of {NAME}\'s {MODEL} for the {APP} app is denylisted',
-    fr=rf'le jeton push de l\'(?P<model>iPhone|téléphone Android) d(?:\'|e ){NAME} pour l\'application {APP} est sur liste noire',
+    en=rf"the push token of {NAME}\'s {MODEL} for the {APP} app is denylisted",
+    fr=rf"le jeton push de l\'(?P<model>iPhone|téléphone Android) d(?:\'|e ){NAME} pour l\'application {APP} est sur liste noire",
     example='Then the push token of Alice\'s iPhone for the "Shop" app is denylisted',
-    exemple='Alors le jeton push de l\'iPhone d\'Alice pour l\'application "Shop" est sur liste noire',
+    exemple="Alors le jeton push de l'iPhone d'Alice pour l'application \"Shop\" est sur liste noire",
 )
 def token_denylisted(lab: Lab, name: str, model: str, app: str) -> None:
     """The platform marked the token as dead on the profile (after a 410 / UNREGISTERED)."""

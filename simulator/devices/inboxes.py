@@ -43,10 +43,11 @@ def inbox_type(channel: MessageChannel) -> type:
 def open_inbox(phone: Phone, channel: MessageChannel) -> Inbox:
     """The phone's inbox for `channel` (channels sharing an inbox type share one instance)."""
     kind = inbox_type(channel)
+    existing: Inbox
     for existing in phone.inboxes.values():
         if type(existing) is kind:
             phone.inboxes[channel] = existing
-            return existing  # type: ignore[no-any-return]
+            return existing
     inbox: Inbox = kind(phone)
     phone.inboxes[channel] = inbox
     return inbox

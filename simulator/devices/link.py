@@ -17,6 +17,7 @@ clock, so settling waits for it. When the link drops, its phones are detached.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections.abc import Awaitable
@@ -110,7 +111,9 @@ def create_link_app(stack: Stack) -> Starlette:
                 try:
                     _apply(stack, server, frame)
                 except (LookupError, ValueError, KeyError) as error:
-                    await websocket.send_text(json.dumps({"op": "error", "rid": frame.get("rid"), "message": str(error)}))
+                    await websocket.send_text(
+                        json.dumps({"op": "error", "rid": frame.get("rid"), "message": str(error)})
+                    )
                 else:
                     await websocket.send_text(json.dumps({"op": "ok", "rid": frame.get("rid")}))
         except WebSocketDisconnect:
@@ -176,10 +179,8 @@ class LinkClient:
             await self._socket.close()
         if self._reader is not None:
             self._reader.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - closing anyway
-                pass
 
     async def _request(self, frame: dict[str, Any]) -> None:
         rid = next(self._rid)

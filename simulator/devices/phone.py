@@ -237,7 +237,8 @@ class Phone:
         from simulator.devices.inboxes import open_inbox
 
         inbox = self.inboxes.get(delivery.channel) or open_inbox(self, delivery.channel)
-        return inbox.receive(delivery)  # type: ignore[no-any-return]
+        result: Awaitable[None] | None = inbox.receive(delivery)
+        return result
 
     def inbox(self, channel: MessageChannel) -> Any:
         """The phone's inbox for a channel (its SMS threads, WhatsApp chats or mailbox)."""

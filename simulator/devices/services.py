@@ -9,7 +9,7 @@ addresses are "opened" without loading (this machine has no internet).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import httpx
 
@@ -57,7 +57,7 @@ class DirectPhoneServices:
 
     async def issue_push_token(self, phone: Phone, app: InstalledApp) -> str:
         if phone.os is OS.IOS:
-            environment = "sandbox" if app.environment == "sandbox" else "production"
+            environment: Literal["production", "sandbox"] = "sandbox" if app.environment == "sandbox" else "production"
             return self.stack.apns.register_device(phone.sandbox, phone.device_id, app.app_id, environment)
         if app.sender is None:
             raise ValueError(f"{app.app_id} on {phone!r} has no Firebase project (sender)")

@@ -53,10 +53,7 @@ def create_app(platform: Platform) -> FastAPI:
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        detail = [
-            {"field": _field_path(e["loc"]), "message": e["msg"], "type": e["type"]}
-            for e in error.errors()
-        ]
+        detail = [{"field": _field_path(e["loc"]), "message": e["msg"], "type": e["type"]} for e in error.errors()]
         return JSONResponse({"error": {"status": 422, "code": "ValidationError", "detail": detail}}, status_code=422)
 
     # -- simulator controls ---------------------------------------------------------------------------------------
@@ -87,7 +84,11 @@ def create_app(platform: Platform) -> FastAPI:
     @api.get("/_sim/clock", tags=["_sim"])
     async def clock(sandbox: SandboxName = DEFAULT_SANDBOX) -> dict[str, Any]:
         clock = platform.state(sandbox).clock
-        return {"now": clock.now().isoformat(), "timestamp": clock.timestamp(), "virtual": isinstance(clock, VirtualClock)}
+        return {
+            "now": clock.now().isoformat(),
+            "timestamp": clock.timestamp(),
+            "virtual": isinstance(clock, VirtualClock),
+        }
 
     @api.post("/_sim/clock/advance", tags=["_sim"])
     async def advance(body: ClockAdvance, sandbox: SandboxName = DEFAULT_SANDBOX) -> dict[str, Any]:
@@ -134,7 +135,9 @@ def create_app(platform: Platform) -> FastAPI:
         return platform.profile(sandbox, profile_id).to_json()
 
     @api.patch("/profiles/{profile_id}", tags=["profiles"])
-    async def patch_profile(profile_id: str, body: ProfilePatch, sandbox: SandboxName = DEFAULT_SANDBOX) -> dict[str, Any]:
+    async def patch_profile(
+        profile_id: str, body: ProfilePatch, sandbox: SandboxName = DEFAULT_SANDBOX
+    ) -> dict[str, Any]:
         return platform.patch_profile(sandbox, profile_id, body).to_json()
 
     @api.get("/profiles/{profile_id}/messages", tags=["profiles"])
@@ -176,4 +179,3 @@ def create_app(platform: Platform) -> FastAPI:
         return platform.edge(sandbox, body)
 
     return api
-

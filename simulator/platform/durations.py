@@ -32,7 +32,7 @@ def parse_duration(value: str | int | float) -> float:
 def format_duration(seconds: float) -> str:
     """`3d`, `2h30m`, `40s`."""
     parts = []
-    remaining = int(round(seconds))
+    remaining = round(seconds)
     for unit, weight in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
         if remaining >= weight:
             parts.append(f"{remaining // weight}{unit}")

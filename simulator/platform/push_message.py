@@ -68,7 +68,10 @@ class PushMessage(BaseModel):
     sound: str | None = None
     collapse_id: str | None = Field(default=None, alias="collapseId", max_length=64)
     expiration_seconds: int | None = Field(
-        default=None, alias="expirationSeconds", ge=0, le=2_419_200,
+        default=None,
+        alias="expirationSeconds",
+        ge=0,
+        le=2_419_200,
         description="how long the push service keeps it for an offline phone; 0 = deliver now or never",
     )
     priority: str = Field(default="high", pattern="^(high|normal)$")
@@ -121,7 +124,9 @@ def apns_headers(message: PushMessage, topic: str, now: float) -> dict[str, str]
         "apns-priority": "10" if message.priority == "high" else "5",
     }
     if message.expiration_seconds is not None:
-        headers["apns-expiration"] = "0" if message.expiration_seconds == 0 else str(int(now) + message.expiration_seconds)
+        headers["apns-expiration"] = (
+            "0" if message.expiration_seconds == 0 else str(int(now) + message.expiration_seconds)
+        )
     if message.collapse_id:
         headers["apns-collapse-id"] = message.collapse_id
     return headers

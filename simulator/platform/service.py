@@ -25,7 +25,7 @@ from simulator.platform.models import (
 )
 from simulator.platform.profiles import Profile, PushDetail
 from simulator.platform.state import MessageRecord, SandboxState
-from simulator.sandboxes import Sandbox, SandboxNotFound, Sandboxes
+from simulator.sandboxes import Sandbox, Sandboxes, SandboxNotFound
 
 EventListener = Callable[[SandboxState, Profile, dict[str, Any]], None]
 #: Answers part of an Edge request (e.g. personalization requests): gets the state, the profile and the event, and
@@ -73,7 +73,10 @@ class Platform:
         self._states: dict[str, SandboxState] = {}
         self.event_listeners: list[EventListener] = []
         self.edge_handlers: list[EdgeHandler] = []
-        sandboxes.on_close(lambda sandbox: self._states.pop(sandbox.name, None))
+        sandboxes.on_close(self._forget)
+
+    def _forget(self, sandbox: Sandbox) -> None:
+        self._states.pop(sandbox.name, None)
 
     def state(self, sandbox: str) -> SandboxState:
         """The state of sandbox `sandbox`; NotFound if there is no such sandbox."""
@@ -93,7 +96,9 @@ class Platform:
         state = self.state(sandbox)
         for namespace, value in body.identities.items():
             if state.profiles.find(namespace, value) is not None:
-                raise Conflict(f"identity {namespace}:{value} belongs to another profile", field=f"identities.{namespace}")
+                raise Conflict(
+                    f"identity {namespace}:{value} belongs to another profile", field=f"identities.{namespace}"
+                )
         profile = Profile(
             id=state.sandbox.ids.uuid(),
             identities={ns: [value] for ns, value in body.identities.items()},
@@ -241,7 +246,14 @@ class Platform:
         for profile, context in profiles:
             await sender.send(
                 Dispatch(
-                    state, profile, campaign.id, campaign.category, campaign.app_id, campaign.message, context, templated
+                    state,
+                    profile,
+                    campaign.id,
+                    campaign.category,
+                    campaign.app_id,
+                    campaign.message,
+                    context,
+                    templated,
                 )
             )
 
@@ -314,7 +326,9 @@ class Platform:
         for detail in data.get("pushNotificationDetails") or []:
             ecid = (detail.get("identity") or {}).get("id")
             profile.push = [
-                d for d in profile.push if not (d.app_id == detail.get("appID") and (d.ecid == ecid or d.token == detail.get("token")))
+                d
+                for d in profile.push
+                if not (d.app_id == detail.get("appID") and (d.ecid == ecid or d.token == detail.get("token")))
             ]
             if detail.get("token"):
                 profile.push.append(
@@ -335,9 +349,9 @@ class Platform:
 
     @staticmethod
     def _track_push(state: SandboxState, profile: Profile, xdm: dict[str, Any], event_type: str) -> None:
-        execution = (
-            ((xdm.get("_experience") or {}).get("customerJourneyManagement") or {}).get("messageExecution") or {}
-        )
+        execution = ((xdm.get("_experience") or {}).get("customerJourneyManagement") or {}).get(
+            "messageExecution"
+        ) or {}
         source = execution.get("campaignID")
         if not isinstance(source, str) or source not in state.reports:
             return
@@ -354,6 +368,11 @@ class Platform:
         state.remember(
             profile.id,
             MessageRecord(
-                state.clock.timestamp(), source, "push", outcome, reason, message_id=tracking.get("pushProviderMessageID")
+                state.clock.timestamp(),
+                source,
+                "push",
+                outcome,
+                reason,
+                message_id=tracking.get("pushProviderMessageID"),
             ),
         )

@@ -13,6 +13,7 @@ import importlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from stack_runs import FAILING_FEATURE, INI, PUSH_FEATURE, RECORDING_TESTS, REPO, mjlab_run, recorded
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.network
 SERVER_SOURCES = ("simulator", "harness/cli.py", "harness/commands")
 #: Run in the image: the sha256 of each of those files as installed there.
 HASH_INSTALLED = """
-import hashlib, json, pathlib, harness, simulator
+import hashlib, json, pathlib, simulator
 site = pathlib.Path(simulator.__file__).parent.parent
 names = {names!r}
 files = [f for n in names for f in ([site / n] if n.endswith(".py") else (site / n).rglob("*.py"))]
@@ -66,10 +67,8 @@ def outdated_image_reason() -> str | None:
 @pytest.fixture(scope="module")
 def engine() -> None:
     """Skip unless a Docker engine answers."""
-    with contextlib.suppress(StackUnavailable):
-        docker_mode.start_container  # noqa: B018 - the module imports
-    reason = docker_mode.unavailable_reason()
-    if reason is not None and "no Docker image" not in reason:
+    reason = docker_mode.unavailable_reason(need_image=False)
+    if reason is not None:
         pytest.skip(f"docker mode not tested here: {reason}")
 
 
@@ -82,21 +81,18 @@ def image(engine: None) -> str:
     return docker_mode.image_name()
 
 
-def containers_of_ours() -> list[str]:
+def containers_of_ours() -> set[str]:
     """Ids of the containers the docker mode started that still exist."""
-    client = importlib.import_module("docker").from_env()
-    try:
-        return [c.id for c in client.containers.list(all=True, filters={"label": docker_mode.STACK_LABEL})]
-    finally:
-        client.close()
+    with docker_client() as client:
+        return {c.id for c in client.containers.list(all=True, filters={"label": docker_mode.STACK_LABEL})}
 
 
 @pytest.fixture
-def no_leftovers() -> Any:
+def no_leftovers(engine: None) -> Iterator[None]:
     """Fail if a test leaves a container of ours behind."""
-    before = set(containers_of_ours())
+    before = containers_of_ours()
     yield
-    assert set(containers_of_ours()) - before == set()
+    assert containers_of_ours() - before == set()
 
 
 @pytest.mark.usefixtures("image", "no_leftovers")

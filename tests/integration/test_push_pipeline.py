@@ -40,7 +40,9 @@ class World:
 
     async def send(self, campaign: str, *profiles: str) -> dict[str, Any]:
         recipients = [{"profileId": p} for p in profiles]
-        await self.client.call("core", "POST", f"/campaigns/{campaign}/trigger", sandbox=SANDBOX, json={"recipients": recipients})
+        await self.client.call(
+            "core", "POST", f"/campaigns/{campaign}/trigger", sandbox=SANDBOX, json={"recipients": recipients}
+        )
         await self.client.settle(SANDBOX)
         return dict(await self.client.call("core", "GET", f"/campaigns/{campaign}/report", sandbox=SANDBOX))
 
@@ -76,7 +78,11 @@ def test_an_unknown_app_or_sandbox_is_a_404_with_the_field() -> None:
     async def test(world: World) -> None:
         with pytest.raises(StackError) as caught:
             await world.client.call(
-                "core", "POST", "/campaigns", sandbox=SANDBOX, json={"name": "x", "appId": "com.nope.app", "message": {"body": "b"}}
+                "core",
+                "POST",
+                "/campaigns",
+                sandbox=SANDBOX,
+                json={"name": "x", "appId": "com.nope.app", "message": {"body": "b"}},
             )
         assert caught.value.status == 404
         assert caught.value.body["error"]["field"] == "appId"
@@ -104,7 +110,12 @@ def test_apns_and_fcm_payloads_carry_the_platform_keys() -> None:
         assert stack is not None
         apns = stack.apns.calls.last
         assert apns is not None and apns.status == 200
-        assert apns.body["aps"] == {"alert": {"title": "Sale", "body": "15% off"}, "badge": 3, "mutable-content": 1, "category": "adb_actions"}
+        assert apns.body["aps"] == {
+            "alert": {"title": "Sale", "body": "15% off"},
+            "badge": 3,
+            "mutable-content": 1,
+            "category": "adb_actions",
+        }
         assert apns.body["adb_a_type"] == "DEEPLINK" and apns.body["adb_uri"] == "shop://sale"
         assert apns.body["adb_media"] == "https://cdn.example/sale.png" and apns.body["sku"] == "42"
         assert apns.body["adb_act"] == [{"label": "Buy", "id": "buy", "type": "WEBURL", "uri": "https://shop.example"}]
@@ -113,7 +124,12 @@ def test_apns_and_fcm_payloads_carry_the_platform_keys() -> None:
         assert fcm is not None and fcm.status == 200
         data = fcm.body["message"]["data"]
         assert all(isinstance(v, str) for v in data.values())
-        assert (data["adb_title"], data["adb_body"], data["adb_n_count"], data["adb_tag"]) == ("Sale", "15% off", "3", "sale")
+        assert (data["adb_title"], data["adb_body"], data["adb_n_count"], data["adb_tag"]) == (
+            "Sale",
+            "15% off",
+            "3",
+            "sale",
+        )
         assert fcm.body["message"]["android"]["collapse_key"] == "sale"
 
     in_world(test)
@@ -122,7 +138,9 @@ def test_apns_and_fcm_payloads_carry_the_platform_keys() -> None:
 def test_retryable_errors_are_retried_with_backoff_on_the_clock() -> None:
     async def test(world: World) -> None:
         profile, phone = await world.person("retry@example.com", OS.IOS)
-        await world.client.call("apns", "POST", "/_sim/faults", json={"error": "ServiceUnavailable", "status": 503, "times": 2})
+        await world.client.call(
+            "apns", "POST", "/_sim/faults", json={"error": "ServiceUnavailable", "status": 503, "times": 2}
+        )
         campaign = await world.campaign({"title": "Retry", "body": "eventually"})
         report = await world.send(campaign, profile)
         assert (report["sent"], report["pending"], report["delivered"]) == (1, 1, 0)
@@ -171,9 +189,15 @@ def test_consent_changes_take_effect_for_the_very_next_send() -> None:
     async def test(world: World) -> None:
         profile, phone = await world.person("changes@example.com", OS.IOS, consent="n")
         campaign = await world.campaign({"body": "hello"})
-        assert (await world.send(campaign, profile))["exclusions"] == [{"reason": "PushNoConsent", "code": "050111", "count": 1}]
+        assert (await world.send(campaign, profile))["exclusions"] == [
+            {"reason": "PushNoConsent", "code": "050111", "count": 1}
+        ]
         await world.client.call(
-            "core", "PATCH", f"/profiles/{profile}", sandbox=SANDBOX, json={"consents": {"marketing": {"push": {"val": "y"}}}}
+            "core",
+            "PATCH",
+            f"/profiles/{profile}",
+            sandbox=SANDBOX,
+            json={"consents": {"marketing": {"push": {"val": "y"}}}},
         )
         assert (await world.send(campaign, profile))["delivered"] == 1
         assert len(phone.banners()) == 1
@@ -195,8 +219,13 @@ def test_sandboxes_do_not_see_each_other() -> None:
 
 def test_a_profile_without_any_token_is_excluded_with_050030() -> None:
     async def test(world: World) -> None:
-        profile = await world.client.call("core", "POST", "/profiles", sandbox=SANDBOX, json={
-            "identities": {"email": "notoken@example.com"}, "consents": {"marketing": {"push": {"val": "y"}}}})
+        profile = await world.client.call(
+            "core",
+            "POST",
+            "/profiles",
+            sandbox=SANDBOX,
+            json={"identities": {"email": "notoken@example.com"}, "consents": {"marketing": {"push": {"val": "y"}}}},
+        )
         report = await world.send(await world.campaign({"body": "b"}), profile["id"])
         assert report["exclusions"] == [{"reason": "PushNoTokenFoundInProfile", "code": "050030", "count": 1}]
 
@@ -218,8 +247,15 @@ def test_a_render_error_excludes_with_050302_and_sends_nothing() -> None:
 
 def test_a_sandbox_environment_token_is_not_valid_for_a_production_app() -> None:
     async def test(world: World) -> None:
-        profile = (await world.client.call("core", "POST", "/profiles", sandbox=SANDBOX, json={
-            "identities": {"email": "dev@example.com"}, "consents": {"marketing": {"push": {"val": "y"}}}}))["id"]
+        profile = (
+            await world.client.call(
+                "core",
+                "POST",
+                "/profiles",
+                sandbox=SANDBOX,
+                json={"identities": {"email": "dev@example.com"}, "consents": {"marketing": {"push": {"val": "y"}}}},
+            )
+        )["id"]
         phone = await world.client.new_phone(SANDBOX, OS.IOS)
         phone.install(APP, ecid="dev-ecid", environment="sandbox")
         phone.app(APP).identities["email"] = "dev@example.com"
@@ -235,8 +271,13 @@ def test_an_app_in_the_apns_sandbox_environment_reaches_development_builds() -> 
         client = await StackClient.inprocess(Stack.build(seed="pipeline-tests"))
         await client.open_sandbox(SANDBOX)
         await client.provision_app(SANDBOX, APP, platforms=("ios",), environment="sandbox")
-        profile = await client.call("core", "POST", "/profiles", sandbox=SANDBOX, json={
-            "identities": {"email": "dev@example.com"}, "consents": {"marketing": {"push": {"val": "y"}}}})
+        profile = await client.call(
+            "core",
+            "POST",
+            "/profiles",
+            sandbox=SANDBOX,
+            json={"identities": {"email": "dev@example.com"}, "consents": {"marketing": {"push": {"val": "y"}}}},
+        )
         phone = await client.new_phone(SANDBOX, OS.IOS)
         phone.install(APP, ecid="dev-ecid", environment="sandbox")
         phone.app(APP).identities["email"] = "dev@example.com"

@@ -83,7 +83,7 @@ def test_settle_waits_for_spawned_work_and_timers_already_due() -> None:
         done: list[str] = []
 
         async def work() -> None:
-            await asyncio.sleep(0)  # noqa: TID251 - yields to the loop like real work
+            await asyncio.sleep(0)
             done.append("work")
             clock.call_later(0, lambda: done.append("due now"))
 
@@ -127,7 +127,7 @@ def test_sleep_on_a_virtual_clock_wakes_when_time_is_advanced_past_it() -> None:
             woke.append(clock.timestamp())
 
         task = asyncio.ensure_future(sleeper())
-        await asyncio.sleep(0)  # noqa: TID251
+        await asyncio.sleep(0)
         assert not woke
         await clock.advance(61)
         await task

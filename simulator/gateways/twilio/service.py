@@ -226,15 +226,26 @@ class TwilioGateway:
             },
         )
 
-    def create_content(self, account_sid: str, authorization: str | None, body: ContentCreate) -> TwilioAnswer:
-        """Content API `POST /v1/Content` (authenticated as the account): a template for rich messages."""
+    def create_content(self, authorization: str | None, body: ContentCreate) -> TwilioAnswer:
+        """Content API `POST /v1/Content` (Basic auth as the account): a template for rich messages."""
         try:
-            account = self._authenticate(account_sid, authorization)
+            account = self._authenticate(_user(authorization), authorization)
         except TwilioError as error:
             return TwilioAnswer(error.status, error.to_body())
         content = Content("HX" + account.sandbox.ids.hex(32), account.sid, body, account.sandbox.clock.timestamp())
         account.contents[content.sid] = content
         return TwilioAnswer(201, _content_json(content))
+
+    def fetch_content(self, authorization: str | None, sid: str) -> TwilioAnswer:
+        """Content API `GET /v1/Content/{Sid}`."""
+        try:
+            account = self._authenticate(_user(authorization), authorization)
+            content = account.contents.get(sid)
+            if content is None:
+                raise TwilioError(20404, path=f"/v1/Content/{sid}")
+        except TwilioError as error:
+            return TwilioAnswer(error.status, error.to_body())
+        return TwilioAnswer(200, _content_json(content))
 
     # -- phones -----------------------------------------------------------------------------------------------
 
@@ -387,6 +398,11 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
         return None
     user, separator, password = decoded.partition(":")
     return (user, password) if separator else None
+
+
+def _user(authorization: str | None) -> str:
+    credentials = _basic_credentials(authorization)
+    return credentials[0] if credentials else ""
 
 
 def basic_authorization(account_sid: str, auth_token: str) -> str:

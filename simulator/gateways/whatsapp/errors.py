@@ -58,7 +58,8 @@ ERRORS: dict[int, ErrorSpec] = {
     131026: ErrorSpec("Message undeliverable", details="Message Undeliverable."),
     131030: ErrorSpec(
         "Recipient phone number not in allowed list",
-        details="Recipient phone number not in allowed list: Add recipient phone number to recipient list and try again.",
+        details="Recipient phone number not in allowed list: Add recipient phone number to recipient list and try "
+        "again.",
     ),
     131047: ErrorSpec(
         "Re-engagement message",

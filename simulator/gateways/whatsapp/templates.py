@@ -280,14 +280,14 @@ def _buttons(template: Template, params: dict[int, dict[str, Any]]) -> list[dict
         first = given[0] if given and isinstance(given[0], dict) else {}
         if button.type == "QUICK_REPLY":
             payload = first.get("payload") if first.get("type") == "payload" else None
-            rendered.append({"type": "QUICK_REPLY", "index": index, "text": button.text, "payload": payload or button.text})
+            payload = payload or button.text
+            rendered.append({"type": "QUICK_REPLY", "index": index, "text": button.text, "payload": payload})
         elif button.type == "URL":
             url = button.url or ""
             if PLACEHOLDER.search(url):
                 if not isinstance(first.get("text"), str):
                     raise missing(f"buttons: Button at index {index} of type Url requires a parameter")
-                value = str(first["text"])
-                url = PLACEHOLDER.sub(lambda _: value, url)
+                url = PLACEHOLDER.sub(str(first["text"]).replace("\\", "\\\\"), url)
             rendered.append({"type": "URL", "index": index, "text": button.text, "url": url})
         else:
             rendered.append({"type": button.type, "index": index, "text": button.text, "phone_number": button.url})

@@ -229,7 +229,7 @@ def _check_list(action: dict[str, Any]) -> None:
             raise not_valid("Each section must be an object.")
         title = section.get("title")
         if title is None and len(sections) > 1:
-            raise missing("The parameter interactive['action']['sections'][]['title'] is required with several sections.")
+            raise missing("The parameter interactive['action']['sections'][]['title'] is required (several sections).")
         if title is not None:
             _at_most(str(title), 24, "Section title")
         rows = section.get("rows")
@@ -238,7 +238,8 @@ def _check_list(action: dict[str, Any]) -> None:
         for row in rows:
             row_id = _required_str(row, "id", "interactive['action']['sections'][]['rows'][]['id']")
             _at_most(row_id, 200, "Row id")
-            _at_most(_required_str(row, "title", "interactive['action']['sections'][]['rows'][]['title']"), 24, "Row title")
+            row_title = _required_str(row, "title", "interactive['action']['sections'][]['rows'][]['title']")
+            _at_most(row_title, 24, "Row title")
             description = row.get("description")
             if description is not None:
                 _at_most(str(description), 72, "Row description")

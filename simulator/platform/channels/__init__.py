@@ -35,9 +35,13 @@ class Dispatch:
 class ChannelSender(Protocol):
     """Sends one channel's messages."""
 
-    channel: Channel
-    message_model: type[BaseModel]
-    """Validates a message authored for this channel (a campaign's or journey action's `message`)."""
+    @property
+    def channel(self) -> Channel:
+        """The channel this sender serves."""
+
+    @property
+    def message_model(self) -> type[BaseModel]:
+        """Validates a message authored for this channel (a campaign's or journey action's `message`)."""
 
     async def send(self, dispatch: Dispatch) -> None:
         """Apply send-time rules, send, and record the outcome."""

@@ -86,7 +86,9 @@ def _render_message(message: PushMessage, variables: dict[str, Any]) -> PushMess
 
     click = message.click.model_copy(update={"uri": text(message.click.uri)}) if message.click.uri else message.click
     buttons = [
-        ActionButton(id=b.id, label=render(b.label, variables), click=b.click.model_copy(update={"uri": text(b.click.uri)}))
+        ActionButton(
+            id=b.id, label=render(b.label, variables), click=b.click.model_copy(update={"uri": text(b.click.uri)})
+        )
         for b in message.buttons
     ]
     return message.model_copy(
@@ -160,7 +162,10 @@ class PushChannel:
         sandbox = state.sandbox
         message_id = sandbox.ids.uuid()
         tracking = tracking_block(
-            campaign_id=dispatch.source, message_id=message_id, execution_id=sandbox.ids.uuid(), profile_id=dispatch.profile.id
+            campaign_id=dispatch.source,
+            message_id=message_id,
+            execution_id=sandbox.ids.uuid(),
+            profile_id=dispatch.profile.id,
         )
         answer = await self._send(state, app, detail, message, tracking, message_id)
         if answer.reason in STALE_CREDENTIALS:

@@ -101,7 +101,7 @@ def journeys_router(engine: JourneyEngine) -> APIRouter:
         return engine.report(platform.state(sandbox), journey_id)
 
     @router.get("/journeys/{journey_id}/instances", tags=["journeys"])
-    async def instances(journey_id: str, profileId: str | None = None, sandbox: SandboxName = DEFAULT_SANDBOX) -> Any:  # noqa: N803
+    async def instances(journey_id: str, profileId: str | None = None, sandbox: SandboxName = DEFAULT_SANDBOX) -> Any:
         state = platform.state(sandbox)
         engine.journey(state, journey_id)
         return {"instances": [i.to_json() for i in engine.instances(state, journey_id, profileId)]}
@@ -139,7 +139,9 @@ def journeys_router(engine: JourneyEngine) -> APIRouter:
         else:
             assert body.identity is not None
             profile = platform.find_profile(sandbox, body.identity["namespace"], body.identity["id"])
-        platform.record_event(state, profile, {"xdm": {"eventType": body.event_type, "_id": body.id}, "data": body.data})
+        platform.record_event(
+            state, profile, {"xdm": {"eventType": body.event_type, "_id": body.id}, "data": body.data}
+        )
         return {"status": "accepted", "eventId": body.id, "profileId": profile.id}
 
     return router

@@ -187,16 +187,21 @@ class JourneyEngine:
                 step = instance.definition.steps[waiting.step]
                 assert isinstance(step, WaitForEventStep)
                 self._resume(state, instance, step.next, f"event {kind} came")
-            elif waiting.kind == "reaction" and kind in REACTION_EVENTS.get(waiting.reaction or "", ()):
-                if waiting.source is None or event_source(event) == waiting.source:
-                    step = instance.definition.steps[waiting.step]
-                    assert isinstance(step, ReactionStep)
-                    self._resume(state, instance, step.next, f"message {waiting.reaction}")
+            elif self._reacts(waiting, event, kind):
+                step = instance.definition.steps[waiting.step]
+                assert isinstance(step, ReactionStep)
+                self._resume(state, instance, step.next, f"message {waiting.reaction}")
         for record in list(book.journeys.values()):
             entry = record.latest.entry
-            if record.status == "live" and isinstance(entry, EventEntry) and entry.event == kind:
-                if self._holds(entry.when, profile, event):
-                    self.enter(state, record, profile, event)
+            live = record.status == "live" and isinstance(entry, EventEntry) and entry.event == kind
+            if live and self._holds(getattr(entry, "when", None), profile, event):
+                self.enter(state, record, profile, event)
+
+    @staticmethod
+    def _reacts(waiting: Waiting, event: dict[str, Any], kind: str) -> bool:
+        if waiting.kind != "reaction" or kind not in REACTION_EVENTS.get(waiting.reaction or "", ()):
+            return False
+        return waiting.source is None or event_source(event) == waiting.source
 
     def _exits_on(
         self, state: SandboxState, instance: Instance, profile: Profile, event: dict[str, Any], kind: str
@@ -217,7 +222,9 @@ class JourneyEngine:
         except RenderingError:
             return False
 
-    def enter(self, state: SandboxState, record: JourneyRecord, profile: Profile, event: dict[str, Any]) -> Instance | None:
+    def enter(
+        self, state: SandboxState, record: JourneyRecord, profile: Profile, event: dict[str, Any]
+    ) -> Instance | None:
         """Put a profile into a journey, if the entry rules let it; None when they do not."""
         book = self.book(state)
         key = (record.id, profile.id)
@@ -238,9 +245,7 @@ class JourneyEngine:
         )  # fmt: skip
         book.start(instance)
         instance.note(now, "", "entered", event_type(event) or "entry")
-        instance.timers.append(
-            state.clock.call_at(now + GLOBAL_TIMEOUT, lambda: self._timeout(state, instance))
-        )
+        instance.timers.append(state.clock.call_at(now + GLOBAL_TIMEOUT, lambda: self._timeout(state, instance)))
         state.clock.spawn(self._run(state, instance, definition.first_step))
         return instance
 
@@ -309,7 +314,9 @@ class JourneyEngine:
             Dispatch(state, profile, source, step.category, step.app, message, context, is_templated(message))
         )
         outcomes = [r for r in state.log.get(profile.id, [])[before:] if r.source == source]
-        detail = ", ".join(f"{r.outcome}{' ' + r.reason if r.reason else ''}{' ' + r.code if r.code else ''}" for r in outcomes)
+        detail = ", ".join(
+            f"{r.outcome}{' ' + r.reason if r.reason else ''}{' ' + r.code if r.code else ''}" for r in outcomes
+        )
         instance.note(state.clock.timestamp(), name, "message", f"{step.channel.value}: {detail or 'sent'}")
         instance.last_action = source
         return step.next
@@ -416,7 +423,9 @@ class JourneyEngine:
 
     # -- reading ------------------------------------------------------------------------------------------------
 
-    def instances(self, state: SandboxState, journey_id: str | None = None, profile_id: str | None = None) -> list[Instance]:
+    def instances(
+        self, state: SandboxState, journey_id: str | None = None, profile_id: str | None = None
+    ) -> list[Instance]:
         """Instances, newest last, filtered by journey and/or profile."""
         return [
             i
@@ -442,12 +451,12 @@ class JourneyEngine:
         branches: dict[str, dict[str, int]] = {}
         exits: dict[str, int] = {}
         for instance in instances:
-            for entry in instance.path:
-                if entry.step in steps and entry.kind == steps[entry.step]["type"]:
-                    steps[entry.step]["entered"] += 1
-                if entry.kind == "branch":
-                    decided = branches.setdefault(entry.step, {})
-                    decided[entry.detail] = decided.get(entry.detail, 0) + 1
+            for taken in instance.path:
+                if taken.step in steps and taken.kind == steps[taken.step]["type"]:
+                    steps[taken.step]["entered"] += 1
+                if taken.kind == "branch":
+                    decided = branches.setdefault(taken.step, {})
+                    decided[taken.detail] = decided.get(taken.detail, 0) + 1
             if instance.status == "exited" and instance.exit_reason:
                 exits[instance.exit_reason] = exits.get(instance.exit_reason, 0) + 1
         for name, counts in branches.items():

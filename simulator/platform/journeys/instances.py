@@ -76,6 +76,11 @@ class Instance:
             timer.cancel()
         self.timers.clear()
 
+    def _waiting_json(self) -> dict[str, Any] | None:
+        if self.waiting is None:
+            return None
+        return {"kind": self.waiting.kind, "step": self.waiting.step, "until": self.waiting.until}
+
     def to_json(self) -> dict[str, Any]:
         """As the API serves it."""
         return {
@@ -88,8 +93,7 @@ class Instance:
             "enteredAt": self.entered_at,
             "endedAt": self.ended_at,
             "exitReason": self.exit_reason,
-            "waiting": None if self.waiting is None else {"kind": self.waiting.kind, "step": self.waiting.step,
-                                                          "until": self.waiting.until},  # fmt: skip
+            "waiting": self._waiting_json(),
             "branches": dict(self.branches),
             "path": [p.to_json() for p in self.path],
         }

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+
 #: Where message files are looked up; `MJLAB_FIXTURES` overrides the project's `fixtures/`.
 def fixtures_root() -> Path:
     """The fixtures folder: `$MJLAB_FIXTURES`, else `fixtures/` in the working directory."""

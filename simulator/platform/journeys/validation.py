@@ -90,7 +90,7 @@ def load_text(text: str, file: str | None = None) -> tuple[Any, dict[tuple[str, 
     """Parse YAML (or JSON) keeping positions; a syntax error is a JourneyInvalid with its line and column."""
     try:
         node = yaml.compose(text, Loader=DefinitionLoader)
-        data = yaml.load(text, Loader=DefinitionLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=DefinitionLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -124,7 +124,7 @@ def _model_problems(error: ValidationError, prefix: tuple[str, ...] = ()) -> lis
 
 _TAGS = {"action", "wait", "condition", "split", "wait_for_event", "reaction", "update_profile", "end", "event",
          "audience", "read_audience"}  # fmt: skip
-_TAGGED = set()  # filled below: step ids and "entry" precede a tag
+_TAGGED: set[str] = set()  # filled by parse_journey: step ids and "entry" precede a tag
 
 
 def _graph_problems(journey: JourneyDefinition) -> list[tuple[tuple[str, ...], str]]:
@@ -180,7 +180,7 @@ def _cycles(journey: JourneyDefinition) -> list[tuple[tuple[str, ...], str]]:
             if target not in steps:
                 continue
             if state.get(target) == 1:
-                loop = " → ".join([*trail[trail.index(target):], name, target]) if target in trail else target
+                loop = " → ".join([*trail[trail.index(target) :], name, target]) if target in trail else target
                 found.append((("steps", name, *field.split(".")), f"cycle: {loop}"))
             elif target not in state:
                 visit(target, [*trail, name])
@@ -193,7 +193,7 @@ def _cycles(journey: JourneyDefinition) -> list[tuple[tuple[str, ...], str]]:
 
 
 def _expression_problems(step: Any) -> list[tuple[tuple[str, ...], str]]:
-    found = []
+    found: list[tuple[tuple[str, ...], str]] = []
     if getattr(step, "when", None) and (error := expression_error(step.when)):
         found.append((("when",), f"expression does not parse: {error}"))
     for index, branch in enumerate(getattr(step, "branches", []) or []):
@@ -219,7 +219,9 @@ def _message_problems(step: ActionStep) -> list[tuple[tuple[str, ...], str]]:
     return []
 
 
-def parse_journey(data: Any, *, file: str | None = None, positions: dict[tuple[str, ...], Position] | None = None) -> JourneyDefinition:
+def parse_journey(
+    data: Any, *, file: str | None = None, positions: dict[tuple[str, ...], Position] | None = None
+) -> JourneyDefinition:
     """Validate loaded data into a definition, or raise JourneyInvalid listing every problem."""
     positions = positions or {}
     if not isinstance(data, dict):
@@ -281,4 +283,12 @@ def to_json_schema() -> str:
     return json.dumps(JourneyDefinition.model_json_schema(), indent=2)
 
 
-__all__ = ["JourneyInvalid", "Problem", "TemplateSyntaxError", "check_paths", "load_file", "parse_journey", "parse_text"]
+__all__ = [
+    "JourneyInvalid",
+    "Problem",
+    "TemplateSyntaxError",
+    "check_paths",
+    "load_file",
+    "parse_journey",
+    "parse_text",
+]
