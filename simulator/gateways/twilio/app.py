@@ -78,8 +78,8 @@ def create_app(gateway: TwilioGateway) -> Starlette:
         return _answer(gateway.list_messages(account_sid, request.headers.get("authorization"), query))
 
     async def fetch_message(request: Request) -> Response:
-        params = request.path_params
-        return _answer(gateway.fetch_message(params["account_sid"], request.headers.get("authorization"), params["sid"]))
+        account_sid, sid = request.path_params["account_sid"], request.path_params["sid"]
+        return _answer(gateway.fetch_message(account_sid, request.headers.get("authorization"), sid))
 
     async def create_content(request: Request) -> Response:
         body = ContentCreate.model_validate_json(await request.body())
@@ -205,7 +205,10 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
         except TwilioError as error:
             return JSONResponse(error.to_body(), status_code=error.status)
         except ValidationError as error:
-            problems = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in error.errors(include_url=False)]
+            problems = [
+                {"loc": ["body", *item["loc"]], "msg": item["msg"], "type": item["type"]}
+                for item in error.errors(include_url=False)
+            ]
             return _detail(422, problems)
         except SandboxNotFound as error:
             return _detail(404, f"no sandbox {error.args[0]!r}")

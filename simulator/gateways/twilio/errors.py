@@ -35,7 +35,11 @@ API_ERRORS: dict[int, tuple[int, str]] = {
     21602: (400, "Message body is required."),
     21603: (400, "A 'From' phone number is required."),
     21604: (400, "A 'To' phone number is required."),
-    21606: (400, "The From phone number {from_} is not a valid, SMS-capable inbound phone number or short code for your account."),
+    21606: (
+        400,
+        "The From phone number {from_} is not a valid, SMS-capable inbound phone number or short code "
+        "for your account.",
+    ),
     21609: (400, "The StatusCallback URL {url} is not a valid URL."),
     21610: (400, "Attempt to send to unsubscribed recipient"),
     21614: (400, "'To' number is not a valid mobile number"),

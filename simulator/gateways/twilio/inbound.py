@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from simulator.gateways.twilio.accounts import Account
 from simulator.gateways.twilio.keywords import REPLIES, Keyword, classify
-from simulator.gateways.twilio.lifecycle import device_address
+from simulator.gateways.twilio.lifecycle import USER_AGENT, device_address
 from simulator.gateways.twilio.messages import MediaItem, Message
 from simulator.gateways.twilio.models import API_VERSION, PhonePayload
 from simulator.gateways.twilio.segments import count_segments
@@ -152,8 +152,8 @@ class Inbound:
         webhooks = self._gateway.courier.webhooks
         if webhooks is None:
             return
-        signature = compute_signature(account.auth_token, url, params)
-        answer = await webhooks.post(url, data=params, headers={SIGNATURE_HEADER: signature, "User-Agent": "TwilioProxy/1.1"})
+        headers = {SIGNATURE_HEADER: compute_signature(account.auth_token, url, params), "User-Agent": USER_AGENT}
+        answer = await webhooks.post(url, data=params, headers=headers)
         message.webhook = {"url": url, "status": answer.status, "replies": []}
         if not 200 <= answer.status < 300:
             return

@@ -40,6 +40,7 @@ from simulator.gateways.webhooks import WebhookAnswer
 from simulator.sandboxes import Sandboxes
 
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
+USER_AGENT = "TwilioProxy/1.1"
 #: Content types Twilio accepts for MMS media (images are formatted for the handset; the rest pass as they are).
 ACCEPTED_MEDIA_TYPES = frozenset(
     {
@@ -140,7 +141,7 @@ class Courier:
 
     async def _post_callback(self, message: Message, account: Account, url: str, params: dict[str, str]) -> None:
         assert self.webhooks is not None
-        headers = {SIGNATURE_HEADER: compute_signature(account.auth_token, url, params), "User-Agent": "TwilioProxy/1.1"}
+        headers = {SIGNATURE_HEADER: compute_signature(account.auth_token, url, params), "User-Agent": USER_AGENT}
         answer = await self.webhooks.post(url, data=params, headers=headers)
         message.callbacks.append({"status": params["MessageStatus"], "url": url, "answer": answer.status})
 
@@ -265,7 +266,8 @@ class Courier:
     def clear(self, sandbox: str | None = None) -> None:
         """Forget what waits for offline phones (of one sandbox, or all)."""
         for device_id in list(self._waiting):
-            kept = {s: e for s, e in self._waiting[device_id].items() if sandbox is not None and e[0].sandbox != sandbox}
+            entries = self._waiting[device_id].items()
+            kept = {sid: e for sid, e in entries if sandbox is not None and e[0].sandbox != sandbox}
             if kept:
                 self._waiting[device_id] = kept
             else:

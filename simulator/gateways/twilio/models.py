@@ -47,7 +47,8 @@ class MessageCreate(BaseModel):
 
     def to_form(self) -> list[tuple[str, str]]:
         """The form pairs a client would send."""
-        pairs = [(alias, value) for alias, value in self.model_dump(by_alias=True, exclude={"media_url"}).items() if value]
+        fields = self.model_dump(by_alias=True, exclude={"media_url"})
+        pairs = [(alias, value) for alias, value in fields.items() if value]
         return pairs + [("MediaUrl", url) for url in self.media_url]
 
 

@@ -390,7 +390,7 @@ class TwilioGateway:
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
-    if not authorization or not authorization[:6].lower() == "basic ":
+    if not authorization or authorization[:6].lower() != "basic ":
         return None
     try:
         decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
@@ -459,9 +459,9 @@ def _matches(message: Message, query: Mapping[str, str]) -> bool:
         value: date | datetime = sent if isinstance(bound, datetime) else sent.date()
         if compare == "==" and value != bound:
             return False
-        if compare == "<=" and value > bound:  # type: ignore[operator]
+        if compare == "<=" and value > bound:
             return False
-        if compare == ">=" and value < bound:  # type: ignore[operator]
+        if compare == ">=" and value < bound:
             return False
     return True
 
