@@ -72,7 +72,7 @@ def humanize(pattern: str) -> str:
     """A step pattern as people read it: `(?P<name>…)` → `<name>`, an optional part → `[…]`, `a|b` kept."""
     text = pattern.replace("\\s*:?", "").replace("\\'", "'").replace('\\"', '"')
     out, _ = _group_body(text, 0, top=True)
-    return " ".join(out.split()).replace("<", "‹").replace(">", "›")
+    return " ".join(out.split()).replace("<", "\u2039").replace(">", "\u203a")
 
 
 def _group_body(text: str, index: int, *, top: bool = False) -> tuple[str, int]:

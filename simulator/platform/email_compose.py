@@ -100,26 +100,26 @@ def _qp(text: str) -> bytes:
     return binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).replace(b"\n", b"\r\n")
 
 
-def compose(envelope: Addressing, html: str | None, text: str) -> bytes:
+def compose(addressing: Addressing, html: str | None, text: str) -> bytes:
     """The message's bytes: `multipart/alternative` (text and HTML), or `text/plain` alone without HTML."""
     headers = [
-        "From: " + _address(envelope.from_name, envelope.from_address),
-        f"To: <{envelope.to}>",
-        _header("Subject", envelope.subject),
-        f"Date: {envelope.date}",
-        f"Message-ID: {envelope.message_id}",
+        "From: " + _address(addressing.from_name, addressing.from_address),
+        f"To: <{addressing.to}>",
+        _header("Subject", addressing.subject),
+        f"Date: {addressing.date}",
+        f"Message-ID: {addressing.message_id}",
     ]
-    if envelope.reply_to:
-        headers.append(f"Reply-To: <{envelope.reply_to}>")
-    if envelope.list_unsubscribe:
-        headers.append(f"List-Unsubscribe: <{envelope.list_unsubscribe}>")
+    if addressing.reply_to:
+        headers.append(f"Reply-To: <{addressing.reply_to}>")
+    if addressing.list_unsubscribe:
+        headers.append(f"List-Unsubscribe: <{addressing.list_unsubscribe}>")
         headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-    headers += [f"X-Mjlab-Sandbox: {envelope.sandbox}", "MIME-Version: 1.0"]
+    headers += [f"X-Mjlab-Sandbox: {addressing.sandbox}", "MIME-Version: 1.0"]
     part_headers = b'Content-Type: text/%s; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
     if html is None:
         head = "\r\n".join(headers).encode() + b"\r\n"
         return head + part_headers % b"plain" + _qp(text) + b"\r\n"
-    boundary = "=_mjlab_" + envelope.message_id.strip("<>").partition("@")[0]
+    boundary = "=_mjlab_" + addressing.message_id.strip("<>").partition("@")[0]
     headers.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
     marker = f"--{boundary}\r\n".encode()
     return b"".join(
