@@ -94,6 +94,8 @@ class StackClient:
     ) -> Any:
         """Call a part's API (a JSON body, or raw `content` such as YAML); raise StackError on a 4xx/5xx unless
         `ok` is False."""
+        if self.link is not None:
+            await self.link.connected()
         headers = {"x-sandbox-name": sandbox} if sandbox else {}
         if content is not None:
             headers["content-type"] = "application/yaml"

@@ -142,6 +142,12 @@ class VirtualClock(Clock):
         """How many timers are still scheduled."""
         return sum(1 for t in self._timers if not t.cancelled)
 
+    def drain(self) -> list[Timer]:
+        """Hand over every live timer (this clock keeps none): for moving a replayed sandbox to the system clock."""
+        timers = sorted(t for t in self._timers if not t.cancelled)
+        self._timers.clear()
+        return timers
+
     def next_due(self) -> float | None:
         """Unix time of the earliest live timer, or None."""
         while self._timers and self._timers[0].cancelled:
@@ -220,6 +226,20 @@ class SystemClock(Clock):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+    def adopt(self, timers: list[Timer]) -> None:
+        """Take over timers scheduled on another clock (a replayed virtual one): the same Timer objects, so whoever
+        holds them can still cancel them; those already due fire at once."""
+        loop = asyncio.get_running_loop()
+        for timer in timers:
+            if timer.cancelled:
+                continue
+
+            def fire(timer: Timer = timer) -> None:
+                if not timer.cancelled:
+                    self.spawn(_run_callback(timer.callback))
+
+            timer._handle = loop.call_later(max(0.0, timer.when - time.time()), fire)
 
 
 def monotonic() -> float:

@@ -17,7 +17,10 @@ from typing import Any
 
 import uvicorn
 
+from simulator.clock import SystemClock, pause
 from simulator.gateways.apns.h2server import serve_h2
+from simulator.persistence import Journal, JournalMiddleware, replay
+from simulator.sandboxes import DEFAULT_SANDBOX
 from simulator.stack import Stack
 
 #: Offsets from the base port, in the order the Docker image documents them.
@@ -57,15 +60,30 @@ async def serve(
     endpoints_file: str | None = None,
     public_host: str | None = None,
     ready: asyncio.Event | None = None,
+    state_file: str | None = None,
 ) -> None:
-    """Run the stack until cancelled."""
+    """Run the stack until cancelled; with `state_file`, resume the state a previous run left there."""
     sockets = {
         name: _bind(host, port + offset if port else 0) for name, offset in PORT_OFFSETS.items() if name != "apns"
     }
     shown = public_host or ("127.0.0.1" if host in ("0.0.0.0", "::", "") else host)
     urls = {name: f"http://{shown}:{sock.getsockname()[1]}" for name, sock in sockets.items()}
-    stack = Stack.build(seed=seed, clock=clock, urls=urls)
-    apps = stack.apps()
+    journal = Journal(Path(state_file)) if state_file else None
+    rsa_key = None
+    if journal is not None:
+        seed = journal.get("seed") or seed
+        journal.put("seed", seed)
+        rsa_key = _persisted_rsa_key(journal)
+    stack = Stack.build(seed=seed, clock=clock, urls=urls, rsa_key=rsa_key)
+    apps = dict(stack.apps())
+    heartbeat: asyncio.Task[None] | None = None
+    if journal is not None:
+        replayed = await replay(stack, journal, system_clock=clock == "system")
+        if replayed:
+            print(f"mjlab serve: resumed {replayed} recorded inputs from {state_file}", flush=True)
+        apps = _journaled(stack, apps, journal)
+        if clock == "system":
+            heartbeat = asyncio.ensure_future(_heartbeat(journal))
     h2 = await serve_h2(apps["apns"], host, port + PORT_OFFSETS["apns"] if port else 0)
     urls["apns"] = f"http://{shown}:{h2.sockets[0].getsockname()[1]}"
     stack.urls.update(urls)
@@ -76,7 +94,7 @@ async def serve(
             log_level="warning",
             lifespan="off",
             access_log=False,
-            ws="websockets",
+            ws="websockets-sansio",
             timeout_keep_alive=60,
         )
         servers.append(_QuietServer(config))
@@ -95,6 +113,8 @@ async def serve(
     try:
         await asyncio.gather(*tasks)
     finally:
+        if heartbeat is not None:
+            heartbeat.cancel()
         h2.close()
         for server in servers:
             server.should_exit = True
@@ -106,3 +126,48 @@ def _write_endpoints(path: Path, urls: dict[str, Any]) -> None:
     partial = path.with_suffix(path.suffix + ".partial")
     partial.write_text(json.dumps(urls, indent=2) + "\n")
     os.replace(partial, path)
+
+
+def _clock_position(stack: Stack) -> Any:
+    def position(sandbox: str | None) -> float | None:
+        name = sandbox or DEFAULT_SANDBOX
+        return stack.sandboxes.get(name).clock.timestamp() if name in stack.sandboxes else None
+
+    return position
+
+
+def _journaled(stack: Stack, apps: dict[str, Any], journal: Journal) -> dict[str, Any]:
+    """Wrap each part's app so what changes state is journaled, and journal the device link's operations."""
+    position = _clock_position(stack)
+
+    def record_link(frame: dict[str, Any]) -> None:
+        sandbox = frame.get("sandbox") or stack.hub.sandbox_of(str(frame.get("device_id", "")))
+        body = json.dumps(frame).encode()
+        journal.record("link", "LINK", "/link", "", [], body, sandbox, position(sandbox))
+
+    stack.link_listeners.append(record_link)
+    return {name: JournalMiddleware(app, name, journal, position) for name, app in apps.items()}
+
+
+async def _heartbeat(journal: Journal) -> None:
+    """On the system clock: remember the last moment this server was alive (timers due after it fire on resume)."""
+    clock = SystemClock()
+    while True:
+        journal.put("alive", clock.timestamp())
+        await pause(1.0)
+
+
+def _persisted_rsa_key(journal: Journal) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    from simulator.gateways.fcm.oauth import generate_key
+
+    pem = journal.get("fcm_rsa_key")
+    if pem is not None:
+        return serialization.load_pem_private_key(pem.encode(), password=None)
+    key = generate_key()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    journal.put("fcm_rsa_key", pem)
+    return key

@@ -11,6 +11,7 @@ transports in-process, sockets in network mode), the sandbox's clock through `/_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ from simulator.platform.channels.push import PushAnswer, PushChannel
 from simulator.platform.journeys.api import journeys_router
 from simulator.platform.journeys.engine import JourneyEngine
 from simulator.platform.models import Channel
+from simulator.platform.propositions import answer_edge, inbound_channels
 from simulator.platform.service import Platform
 from simulator.sandboxes import Sandboxes
 
@@ -78,13 +80,13 @@ class DirectFcm:
         return PushAnswer(status, reason)
 
 
-def reused_key(generate: KeyFactory = generate_key) -> KeyFactory:
+def reused_key(generate: KeyFactory = generate_key, key: Any = None) -> KeyFactory:
     """A key factory that makes one RSA key and hands it out again.
 
     A 2048-bit key takes 50-100 ms to make, and every scenario creates a Firebase project: reusing the key keeps a
     scenario in milliseconds. Each service account still gets its own key id, and signatures are still checked.
     """
-    made: list[Any] = []
+    made: list[Any] = [] if key is None else [key]
 
     def factory() -> Any:
         if not made:
@@ -106,20 +108,27 @@ class Stack:
     urls: dict[str, str]
     webhooks: WebhookSender
     journeys: JourneyEngine
+    link_listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
+    """Called with every device-link operation (attach, online, detach): the journal records them."""
     messaging: dict[str, Any] = field(default_factory=dict)
     """The person-to-person gateways by endpoint name (twilio, whatsapp, smtp)."""
 
     @classmethod
-    def build(cls, *, seed: str = "mjlab", clock: str = "virtual", urls: dict[str, str] | None = None) -> Stack:
-        """Build all parts. `clock` is `virtual` (tests: time moves when told) or `system` (wall time)."""
+    def build(
+        cls, *, seed: str = "mjlab", clock: str = "virtual", urls: dict[str, str] | None = None, rsa_key: Any = None
+    ) -> Stack:
+        """Build all parts. `clock` is `virtual` (tests: time moves when told) or `system` (wall time); `rsa_key`
+        is the key Firebase service accounts get (a persisted stack keeps its own)."""
         factory: type[Clock] = VirtualClock if clock == "virtual" else SystemClock
         sandboxes = Sandboxes(clock_factory=factory, seed=seed)
         hub = DeviceHub(sandboxes)
         apns = ApnsGateway(sandboxes, hub)
-        fcm = FcmGateway(sandboxes, hub, key_factory=reused_key())
+        fcm = FcmGateway(sandboxes, hub, key_factory=reused_key(key=rsa_key))
         push = PushChannel(DirectApns(apns), DirectFcm(fcm))
         channels: dict[Channel, ChannelSender] = {Channel.PUSH: push}
         platform = Platform(sandboxes, channels)
+        platform.channels.update(inbound_channels())
+        platform.edge_handlers.append(answer_edge)
         stack_urls = dict(urls or INPROCESS_URLS)
         stack: Stack
         webhooks = WebhookSender(stack_urls, lambda: stack.apps())

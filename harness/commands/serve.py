@@ -33,6 +33,10 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--seed", default=DEFAULT_SEED, help=f"seed of ids and random choices (default {DEFAULT_SEED})")
     parser.add_argument("--endpoints-file", metavar="F", help="write each part's base URL to F as JSON")
+    parser.add_argument(
+        "--state-file", metavar="F",
+        help="keep the state in this SQLite file and resume it on start (a killed server loses nothing)",
+    )  # fmt: skip
     return parser
 
 
@@ -48,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             asyncio.run(
                 serve(
                     host=args.host, port=args.port, clock=args.clock, seed=args.seed,
-                    endpoints_file=args.endpoints_file, public_host=args.public_host,
+                    endpoints_file=args.endpoints_file, public_host=args.public_host, state_file=args.state_file,
                 )
             )  # fmt: skip
     except OSError as error:

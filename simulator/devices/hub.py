@@ -71,6 +71,12 @@ class DeviceHub:
         """The phone an address reaches in a sandbox, or None (no such subscriber)."""
         return self._addresses.get((sandbox, normalise_address(address)))
 
+    def disconnect(self, which: Callable[[DeviceEndpoint], bool]) -> None:
+        """Mark the phones whose endpoint matches as offline (they stay attached)."""
+        for device_id, endpoint in self._endpoints.items():
+            if which(endpoint):
+                self._online.discard(device_id)
+
     def forget_sandbox(self, sandbox: str) -> None:
         """Detach every phone of a closed sandbox."""
         for device_id in [d for d, e in self._endpoints.items() if e.sandbox == sandbox]:

@@ -27,7 +27,12 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from simulator.clock import pause
 from simulator.devices.delivery import MessageDelivery, PushDelivery
+
+#: How long a harness keeps trying to reach a restarted server: 600 × 0.1 s.
+RECONNECT_ATTEMPTS = 600
+RECONNECT_PAUSE = 0.1
 
 if TYPE_CHECKING:
     from simulator.stack import Stack
@@ -124,22 +129,36 @@ def create_link_app(stack: Stack) -> Starlette:
     return Starlette(routes=[WebSocketRoute("/link", link)])
 
 
-def _apply(stack: Stack, server: _Server, frame: dict[str, Any]) -> None:
+def _apply(stack: Stack, server: _Server | None, frame: dict[str, Any]) -> None:
+    """Carry out a link operation; `server` None means a replayed one (the phone is a stand-in)."""
+    from simulator.persistence import ReplayedPhone
+
     op, device_id = frame.get("op"), str(frame.get("device_id", ""))
     if op == "attach":
         sandbox = str(frame["sandbox"])
         stack.sandboxes.get(sandbox)
-        server.devices.add(device_id)
-        stack.hub.attach(RemoteEndpoint(device_id, sandbox, server), online=bool(frame.get("online", True)))
+        endpoint: Any = ReplayedPhone(device_id, sandbox)
+        if server is not None:
+            server.devices.add(device_id)
+            endpoint = RemoteEndpoint(device_id, sandbox, server)
+        stack.hub.attach(endpoint, online=bool(frame.get("online", True)))
         for address in frame.get("addresses", []):
             stack.hub.register_address(sandbox, str(address), device_id)
     elif op == "online":
         stack.hub.set_online(device_id, bool(frame["online"]))
     elif op == "detach":
-        server.devices.discard(device_id)
+        if server is not None:
+            server.devices.discard(device_id)
         stack.hub.detach(device_id)
     else:
         raise ValueError(f"unknown op {op!r}")
+    for listener in stack.link_listeners:
+        listener({k: v for k, v in frame.items() if k != "rid"})
+
+
+def replay_link_op(stack: Stack, frame: dict[str, Any]) -> None:
+    """Carry out a journaled link operation during replay."""
+    _apply(stack, None, frame)
 
 
 class LinkedPhone(Protocol):
@@ -165,22 +184,74 @@ class LinkClient:
         self._replies: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._socket: Any = None
         self._reader: asyncio.Task[None] | None = None
+        self._addresses: dict[str, tuple[str, ...]] = {}
 
     async def connect(self) -> None:
         """Open the websocket (compression off: small frames, many of them)."""
         import websockets
 
         self._socket = await websockets.connect(self.url, compression=None, max_size=None, ping_interval=None)
-        self._reader = asyncio.ensure_future(self._read())
+        self._connected = asyncio.Event()
+        self._connected.set()
+        self._reader = asyncio.ensure_future(self._read_forever())
+
+    async def connected(self) -> None:
+        """Wait until the link is up with every phone attached (after a server restart, until it is back)."""
+        if not self._connected.is_set():
+            await self._connected.wait()
 
     async def close(self) -> None:
         """Close the websocket."""
+        self._closing = True
         if self._socket is not None:
             await self._socket.close()
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
+
+    _closing = False
+
+    async def _read_forever(self) -> None:
+        """Read frames; when the server goes away (a restart), reconnect and attach every phone again."""
+        import websockets
+
+        while not self._closing:
+            with contextlib.suppress(websockets.ConnectionClosed, OSError):
+                await self._read()
+            if self._closing:
+                return
+            self._connected.clear()
+            for future in self._replies.values():
+                if not future.done():
+                    future.set_exception(ConnectionError("the device link closed"))
+            self._replies.clear()
+            if not await self._reconnect():
+                self._closing = True
+                return
+
+    async def _reconnect(self) -> bool:
+        import websockets
+
+        for _ in range(RECONNECT_ATTEMPTS):
+            try:
+                self._socket = await websockets.connect(self.url, compression=None, max_size=None, ping_interval=None)
+            except OSError:
+                await pause(RECONNECT_PAUSE)
+                continue
+            self._reattaching = asyncio.ensure_future(self._reattach())
+            return True
+        return False
+
+    async def _reattach(self) -> None:
+        for phone in list(self._phones.values()):
+            addresses = list(self._addresses.get(phone.device_id, ()))
+            online = getattr(phone, "online", True)
+            frame = {"op": "attach", "device_id": phone.device_id, "sandbox": phone.sandbox, "online": online}
+            await self._request({**frame, "addresses": addresses})
+        self._connected.set()
+
+    _reattaching: asyncio.Future[None] | None = None
 
     async def _request(self, frame: dict[str, Any]) -> None:
         rid = next(self._rid)
@@ -194,6 +265,7 @@ class LinkClient:
     async def attach(self, phone: LinkedPhone, online: bool = True, addresses: tuple[str, ...] = ()) -> None:
         """Make a local phone reachable by the server's gateways, also at its number and email `addresses`."""
         self._phones[phone.device_id] = phone
+        self._addresses[phone.device_id] = addresses
         frame = {"op": "attach", "device_id": phone.device_id, "sandbox": phone.sandbox, "online": online}
         await self._request({**frame, "addresses": list(addresses)})
 

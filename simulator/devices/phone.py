@@ -12,10 +12,13 @@ import json
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from simulator.devices.delivery import MessageChannel, MessageDelivery, PushDelivery, PushProvider
 from simulator.devices.notifications import READERS, ClickAction, Notification, NotificationCentre
+
+if TYPE_CHECKING:
+    from simulator.devices.messaging import PhoneMessaging
 
 
 class OS(StrEnum):
@@ -104,6 +107,7 @@ class Phone:
     """A person's phone."""
 
     __slots__ = (
+        "_messaging",
         "_silenced",
         "apps",
         "browser",
@@ -143,6 +147,7 @@ class Phone:
         self.browser: list[str] = []
         self.inboxes: dict[MessageChannel, Any] = {}
         self._silenced: list[Received] | None = None
+        self._messaging: PhoneMessaging | None = None
 
     def __repr__(self) -> str:
         return f"<Phone {self.name or self.device_id} {self.os.value}>"
@@ -181,11 +186,22 @@ class Phone:
     async def launch(self, app_id: str) -> None:
         """Open the app: it comes to the foreground and its SDK registers (or refreshes) the push token."""
         app = self.app(app_id)
+        was = app.state
         app.state = AppState.FOREGROUND
         app.launches += 1
         if app.token is None:
             app.token = await self.services.issue_push_token(self, app)
         await self.services.send_edge(self, [self._push_identifier_event(app)])
+        await self.messaging.on_launch(app_id, was)
+
+    @property
+    def messaging(self) -> PhoneMessaging:
+        """The in-app messages, content cards and code-based experiences of the phone's apps (their SDK's state)."""
+        if self._messaging is None:
+            from simulator.devices.messaging import PhoneMessaging
+
+            self._messaging = PhoneMessaging(self)
+        return self._messaging
 
     async def sign_in(self, app_id: str, identities: dict[str, str]) -> None:
         """The person logs in: the SDK links the app's ECID to these identities (email, phone, CRM id)."""

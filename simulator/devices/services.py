@@ -9,7 +9,9 @@ addresses are "opened" without loading (this machine has no internet).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+from urllib.parse import urljoin
 
 import httpx
 
@@ -42,10 +44,28 @@ def _sender(phone: Phone) -> str:
     return phone.phone_number
 
 
-async def _fetch(client: httpx.AsyncClient, url: str, method: str, data: dict[str, str] | None) -> FetchResult:
-    response = await client.request(method, url, data=data, follow_redirects=True)
-    history = tuple(str(r.url) for r in response.history)
-    return FetchResult(response.status_code, str(response.url), response.text, history)
+async def _fetch(
+    client_for: Callable[[str], httpx.AsyncClient | None], url: str, method: str, data: dict[str, str] | None
+) -> FetchResult:
+    """Load `url` as a browser does, following redirects while they stay on the stack's parts.
+
+    A redirect anywhere else (another site, an app's deep link) ends there, not loaded (status 0), with the
+    redirecting URLs in `history`: this machine has no internet, and a deep link opens an app, not a page.
+    """
+    history: list[str] = []
+    for _ in range(20):
+        client = client_for(url)
+        if client is None:
+            return FetchResult(0, url, "", tuple(history))
+        response = await client.request(method, url, data=data)
+        location = response.headers.get("location")
+        if not response.is_redirect or location is None:
+            return FetchResult(response.status_code, str(response.url), response.text, tuple(history))
+        history.append(str(response.url))
+        url = urljoin(str(response.url), location)
+        if response.status_code in (301, 302, 303) and method != "HEAD":
+            method, data = "GET", None
+    raise httpx.TooManyRedirects(f"more than 20 redirects from {history[0]}")
 
 
 class DirectPhoneServices:
@@ -85,6 +105,9 @@ class DirectPhoneServices:
     async def fetch(
         self, phone: Phone, url: str, *, method: str = "GET", data: dict[str, str] | None = None
     ) -> FetchResult:
+        return await _fetch(self._client_for, url, method, data)
+
+    def _client_for(self, url: str) -> httpx.AsyncClient | None:
         for name, base in self.stack.urls.items():
             if url.startswith(base):
                 client = self._clients.get(name)
@@ -92,8 +115,8 @@ class DirectPhoneServices:
                     app = self.stack.apps()[name]
                     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base)
                     self._clients[name] = client
-                return await _fetch(client, url, method, data)
-        return FetchResult(0, url, "")
+                return client
+        return None
 
 
 class HttpPhoneServices:
@@ -143,6 +166,7 @@ class HttpPhoneServices:
     async def fetch(
         self, phone: Phone, url: str, *, method: str = "GET", data: dict[str, str] | None = None
     ) -> FetchResult:
-        if not any(url.startswith(base) for base in self.endpoints.values()):
-            return FetchResult(0, url, "")
-        return await _fetch(self._browser, url, method, data)
+        return await _fetch(self._client_for, url, method, data)
+
+    def _client_for(self, url: str) -> httpx.AsyncClient | None:
+        return self._browser if any(url.startswith(base) for base in self.endpoints.values()) else None

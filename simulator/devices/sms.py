@@ -145,7 +145,9 @@ class SmsThreads:
         channel = (
             MessageChannel.RCS
             if sender_number.startswith("rcs:")
-            else MessageChannel.MMS if items else MessageChannel.SMS
+            else MessageChannel.MMS
+            if items
+            else MessageChannel.SMS
         )
         return await self._send(sender_number, channel, {"to": sender_number, "body": body, "media": items})
 

@@ -32,6 +32,8 @@ class WebhookSender:
         self._apps = apps
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._network = httpx.AsyncClient(timeout=15.0)
+        self.live = True
+        """False while a restarted server replays its journal: webhooks to outside the stack are not sent again."""
 
     def _client_for(self, url: str) -> httpx.AsyncClient:
         if self._apps is not None:
@@ -49,8 +51,11 @@ class WebhookSender:
         headers: Mapping[str, str] | None = None,
     ) -> WebhookAnswer:  # fmt: skip
         """POST form `data` or raw `content` to `url`; a connection failure is status 0, never an exception."""
+        client = self._client_for(url)
+        if not self.live and client is self._network:
+            return WebhookAnswer(200, "", "replayed: not sent again")
         try:
-            response = await self._client_for(url).post(url, data=data, content=content, headers=headers)
+            response = await client.post(url, data=data, content=content, headers=headers)
         except httpx.HTTPError as error:
             return WebhookAnswer(0, f"{type(error).__name__}: {error}")
         return WebhookAnswer(response.status_code, response.text, response.headers.get("content-type", ""))

@@ -19,6 +19,7 @@ class ExclusionReason(Enum):
     SMS_NO_NUMBER = ("SMSNoToNumberDefinedInProfile", "050153")
     EMAIL_NO_CONSENT = ("EmailNoConsent", "050101")
     EMAIL_SUPPRESSED = ("EmailSuppressed", "050102")
+    EMAIL_NO_ADDRESS = ("EmailNoAddressFoundInProfile", "050020")
     CONTROL_RULES = ("ExcludedForControlRules", "050002")
     DISPATCH_ERROR = ("RuntimeDispatchError", "050301")
     RENDERING_ERROR = ("RuntimeRenderingError", "050302")

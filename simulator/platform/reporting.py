@@ -1,6 +1,8 @@
 """Counters per campaign (and later per journey and step): what was targeted, sent, delivered, opened, lost.
 
-Totals reconcile: targeted = excluded + sent, and sent = delivered + bounces + errors + pending.
+Totals reconcile: targeted = excluded + sent, and sent = delivered + bounces + errors + pending. Inbound channels
+(in-app, content cards, code-based) add what the phone reports: displayed, clicked (with `interactions` by action
+label), dismissed, and displays suppressed on the phone (`suppressions` by reason, e.g. `Conflict`).
 """
 
 from __future__ import annotations
@@ -24,10 +26,17 @@ class DeliveryCounters:
     bounces: int = 0
     errors: int = 0
     pending: int = 0
+    unsubscribes: int = 0
     exclusions: Counter[ExclusionReason] = field(default_factory=Counter)
     error_reasons: Counter[str] = field(default_factory=Counter)
     bounce_reasons: Counter[str] = field(default_factory=Counter)
     actions: Counter[str] = field(default_factory=Counter)
+    displayed: int = 0
+    dismissed: int = 0
+    interactions: Counter[str] = field(default_factory=Counter)
+    suppressions: Counter[str] = field(default_factory=Counter)
+    delivered_via: Counter[str] = field(default_factory=Counter)
+    """Deliveries by the channel they went out on (SMS: sms, mms or rcs after fallback)."""
 
     @property
     def excluded(self) -> int:
@@ -50,6 +59,7 @@ class DeliveryCounters:
             "bounces": self.bounces,
             "errors": self.errors,
             "pending": self.pending,
+            "unsubscribes": self.unsubscribes,
             "exclusions": [
                 {"reason": r.reason, "code": r.code, "count": n}
                 for r, n in sorted(self.exclusions.items(), key=lambda item: item[0].code)
@@ -57,6 +67,11 @@ class DeliveryCounters:
             "errorReasons": dict(sorted(self.error_reasons.items())),
             "bounceReasons": dict(sorted(self.bounce_reasons.items())),
             "customActions": dict(sorted(self.actions.items())),
+            "displayed": self.displayed,
+            "dismissed": self.dismissed,
+            "interactions": dict(sorted(self.interactions.items())),
+            "suppressions": dict(sorted(self.suppressions.items())),
+            **({"deliveredVia": dict(sorted(self.delivered_via.items()))} if self.delivered_via else {}),
             "reconciles": self.reconciles(),
         }
 

@@ -26,6 +26,8 @@ class MessageRecord:
     code: str | None = None
     token: str | None = None
     message_id: str | None = None
+    via: str | None = None
+    """The channel a message was delivered on when it can differ from its own (an RCS message sent as SMS)."""
 
     def to_json(self) -> dict[str, Any]:
         """As the API serves it."""
@@ -38,6 +40,7 @@ class MessageRecord:
             "code": self.code,
             "token": self.token,
             "messageId": self.message_id,
+            **({"via": self.via} if self.via else {}),
         }
 
 

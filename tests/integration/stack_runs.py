@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,7 +79,7 @@ def mjlab_serve() -> Iterator[dict[str, str]]:
 
 #: A test module for pytester: each test writes which worker ran it, on which server, and which sandboxes the
 #: server held at that moment. `{out}` is the folder the records go to.
-RECORDING_TESTS = '''
+RECORDING_TESTS = """
 import json, os
 from pathlib import Path
 
@@ -98,10 +99,10 @@ def test_scenario(n, lab, mjlab_runtime):
         "open": lab.call("core", "GET", "/_sim/sandboxes")["sandboxes"],
     }}
     (OUT / f"{{n}}.json").write_text(json.dumps(record))
-'''
+"""
 
 
-def recorded(out: Path) -> list[dict[str, object]]:
+def recorded(out: Path) -> list[dict[str, Any]]:
     """The records `RECORDING_TESTS` wrote."""
     return [json.loads(path.read_text()) for path in sorted(out.glob("*.json"))]
 

@@ -11,6 +11,7 @@ from stack_runs import FAILING_FEATURE, INI, PUSH_FEATURE, RECORDING_TESTS, mjla
 
 pytestmark = pytest.mark.network
 
+
 def test_url_mode_runs_the_push_feature_against_a_running_server(tmp_path: Path) -> None:
     with mjlab_serve() as endpoints:
         run = mjlab_run(PUSH_FEATURE, "--stack", f"url={endpoints['core']}", reports=tmp_path)
@@ -66,4 +67,3 @@ def test_a_failing_scenario_shows_the_server_log(pytester: pytest.Pytester) -> N
 
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*mjlab server log (mjlab serve, log */server.log), last 200 lines*"])
-

@@ -55,6 +55,9 @@ class _VerifiedToken:
     issued_at: float
 
 
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
 class ProviderAuth:
     """The signing keys the gateway knows and the provider tokens it has verified."""
 
@@ -73,7 +76,10 @@ class ProviderAuth:
         key_id = owner.ids.hex(10).upper()
         while key_id in self._keys:
             key_id = owner.ids.hex(10).upper()
-        private_key = ec.generate_private_key(ec.SECP256R1())
+        # Derived from the sandbox's seeded ids: the same seed makes the same key, so a replayed state (a restarted
+        # server) holds the keys its providers were given.
+        secret = int(owner.ids.hex(64), 16) % (_P256_ORDER - 1) + 1
+        private_key = ec.derive_private_key(secret, ec.SECP256R1())
         self._keys[key_id] = ProviderKey(
             key_id=key_id,
             team_id=team_id,

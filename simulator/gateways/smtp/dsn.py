@@ -10,8 +10,8 @@ the message that bounced (`text/rfc822-headers`). It goes to the Return-Path (th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.utils import format_datetime
 from datetime import datetime
+from email.utils import format_datetime
 
 from simulator.gateways.smtp.models import SANDBOX_HEADER
 

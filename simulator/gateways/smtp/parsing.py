@@ -9,6 +9,7 @@ are all decoded.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from email.header import decode_header, make_header
 from email.message import Message
@@ -43,10 +44,8 @@ def decode(value: object) -> str:
     """A header value as text: unfolded, encoded words (RFC 2047) and 8-bit bytes decoded."""
     text = value if isinstance(value, str) else str(make_header(decode_header(value)))  # type: ignore[arg-type]
     if "=?" in text:
-        try:
+        with contextlib.suppress(ValueError, LookupError, UnicodeError):
             text = str(make_header(decode_header(text)))
-        except (ValueError, LookupError, UnicodeError):
-            pass
     return _FOLD.sub(" ", text).strip()
 
 
@@ -97,11 +96,13 @@ def _lookup(headers: dict[str, str], name: str) -> str | None:
 
 def parse_message(raw: bytes, *, headers_only: bool = False) -> ParsedMail:
     """Read a message from its bytes; `headers_only` skips the bodies (a message too big to take)."""
-    message = (_HEADER_PARSER.parsebytes(raw, headersonly=True) if headers_only else _PARSER.parsebytes(raw))
+    message = _HEADER_PARSER.parsebytes(raw, headersonly=True) if headers_only else _PARSER.parsebytes(raw)
     headers = _headers(message)
     from_header = _lookup(headers, "From") or ""
     _, from_address = parseaddr(from_header)
-    to = [address for _, address in getaddresses([v for k, v in headers.items() if k.lower() in ("to", "cc")]) if address]
+    to = [
+        address for _, address in getaddresses([v for k, v in headers.items() if k.lower() in ("to", "cc")]) if address
+    ]
     text, html = (None, None) if headers_only else _bodies(message)
     sandbox = _lookup(headers, SANDBOX_HEADER)
     return ParsedMail(

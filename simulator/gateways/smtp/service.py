@@ -230,7 +230,9 @@ class MailGateway:
                 refusals[rcpt] = SmtpError("UserUnknown", f"<{rcpt}>:")
             else:
                 targets.append((rcpt, device_id))
-        recipients: dict[str, dict[str, Any]] = {r: {"outcome": "refused", "reply": e.reply} for r, e in refusals.items()}
+        recipients: dict[str, dict[str, Any]] = {
+            r: {"outcome": "refused", "reply": e.reply} for r, e in refusals.items()
+        }
         recipients.update({f.address: {"outcome": "dsn", "reply": f.reply} for f in later})
         if not targets and not later:
             reply = next(iter(refusals.values())).reply

@@ -82,10 +82,16 @@ class Inbound:
             account.opted_out.discard(pair)
         elif pair in account.opted_out:
             return
-        self.reply(account, message.to, message.from_ or "", REPLIES[keyword])
+        self.reply(account, message.to, message.from_ or "", REPLIES[keyword], confirmation=True)
 
-    def reply(self, account: Account, from_: str, to: str, body: str, media: list[str] | None = None) -> Message:
-        """Send `body` back to the phone at `to` from the business sender `from_` (refused after an opt-out)."""
+    def reply(
+        self, account: Account, from_: str, to: str, body: str, media: list[str] | None = None, *,
+        confirmation: bool = False,
+    ) -> Message:  # fmt: skip
+        """Send `body` back to the phone at `to` from the business sender `from_`.
+
+        Refused (failed, 21610) after an opt-out, unless it is Twilio's own keyword confirmation.
+        """
         clock = account.sandbox.clock
         now = clock.timestamp()
         items = [MediaItem(url) for url in media or []]
@@ -107,7 +113,7 @@ class Inbound:
         )
         message.history.append({"status": "queued", "at": now})
         self._gateway.messages.add(message)
-        if (device_address(to), account.sender_scope(from_)) in account.opted_out:
+        if not confirmation and (device_address(to), account.sender_scope(from_)) in account.opted_out:
             self._gateway.courier.set_status(message, account, "failed", 21610)
             return message
         self._gateway.courier.start(message, account)

@@ -171,7 +171,6 @@ def create_app(gateway: WhatsAppGateway) -> Starlette:
         return JSONResponse({"status": "ok", "service": "whatsapp"})
 
     routes = [
-        Route("/{version}/{phone_number_id}/messages", _guarded(send_message), methods=["POST"]),
         Route("/_sim/businesses", _guarded(create_business), methods=["POST"]),
         Route("/_sim/businesses", _guarded(list_businesses), methods=["GET"]),
         Route("/_sim/businesses/{phone_number_id}", _guarded(patch_business), methods=["PATCH"]),
@@ -190,6 +189,8 @@ def create_app(gateway: WhatsAppGateway) -> Starlette:
         Route("/_sim/faults", _guarded(clear_faults), methods=["DELETE"]),
         Route("/_sim/reset", _guarded(reset), methods=["POST"]),
         Route("/_sim/health", _guarded(health), methods=["GET"]),
+        # Last: `/_sim/phones/messages` would match it too.
+        Route("/{version}/{phone_number_id}/messages", _guarded(send_message), methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _server_error})
     app.router.redirect_slashes = False

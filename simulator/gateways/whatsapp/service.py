@@ -294,7 +294,7 @@ class WhatsAppGateway:
         self.conversations.touch(business, wa_id)
         name = str(payload.get("profile_name") or "")
         self.webhooks.post(business, envelope(business, messages_value(business, name, wa_id, message)))
-        return {"messaging_product": "whatsapp", "messages": [{"id": message_id}]}
+        return {"messaging_product": "whatsapp", "messages": [{"id": message_id, "timestamp": message["timestamp"]}]}
 
     def _replied(self, business: Business, wa_id: str, payload: dict[str, Any]) -> OutboundMessage | None:
         context_id = (payload.get("context") or {}).get("id")

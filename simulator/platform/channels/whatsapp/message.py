@@ -173,7 +173,8 @@ def cloud_api_body(message: WhatsAppMessage, to: str) -> dict[str, Any]:
 def _template(template: TemplateContent) -> dict[str, Any]:
     components: list[dict[str, Any]] = []
     if template.header_parameters:
-        components.append({"type": "header", "parameters": [{"type": "text", "text": v} for v in template.header_parameters]})
+        header = [{"type": "text", "text": v} for v in template.header_parameters]
+        components.append({"type": "header", "parameters": header})
     if isinstance(template.parameters, dict):
         parameters = [{"type": "text", "parameter_name": k, "text": v} for k, v in template.parameters.items()]
     else:
