@@ -28,7 +28,12 @@ class InboundError(ValueError):
 
 
 def inbound_message(
-    business: Business, wa_id: str, message_id: str, payload: dict[str, Any], replied: OutboundMessage | None
+    business: Business,
+    wa_id: str,
+    message_id: str,
+    payload: dict[str, Any],
+    replied: OutboundMessage | None,
+    from_user_id: str,
 ) -> dict[str, Any]:
     """The webhook's message object for what the phone sent."""
     kind = payload.get("type")
@@ -43,7 +48,8 @@ def inbound_message(
     elif isinstance(context_id, str):
         message["context"] = {"from": business.display_phone_number, "id": context_id}
     timestamp = str(int(business.sandbox.clock.timestamp()))
-    message.update({"from": wa_id, "id": message_id, "timestamp": timestamp, "type": kind})
+    message.update({"from": wa_id, "from_user_id": from_user_id, "id": message_id, "timestamp": timestamp})
+    message["type"] = kind
     message[kind] = _content(kind, payload, replied)
     return message
 

@@ -41,7 +41,7 @@ from simulator.gateways.whatsapp.inbound import InboundError, inbound_message
 from simulator.gateways.whatsapp.models import BusinessCreate, SendAnswer, SendRequest, TemplateCreate
 from simulator.gateways.whatsapp.templates import RenderedTemplate, Template, TemplateRegistry
 from simulator.gateways.whatsapp.validation import CheckedSend, check_content, check_envelope, read_body
-from simulator.gateways.whatsapp.webhooks import WebhookDispatcher, envelope, messages_value, statuses_value
+from simulator.gateways.whatsapp.webhooks import WebhookDispatcher, envelope, messages_value, statuses_value, user_id
 from simulator.sandboxes import DEFAULT_SANDBOX, Sandbox, Sandboxes
 
 
@@ -247,6 +247,8 @@ class WhatsAppGateway:
         timestamp = str(int(business.sandbox.clock.timestamp()))
         entry: dict[str, Any] = {"id": outbound.id, "status": status, "timestamp": timestamp,
                                  "recipient_id": outbound.wa_id}  # fmt: skip
+        if status != "failed":
+            entry["recipient_user_id"] = user_id(business, outbound.wa_id)
         if status in ("sent", "delivered"):
             entry["conversation"] = self.conversations.conversation(outbound, first=status == "sent")
             entry["pricing"] = self.conversations.pricing(outbound)
@@ -273,7 +275,7 @@ class WhatsAppGateway:
             return self.read_chat(business, wa_id, [str(i) for i in ids] if isinstance(ids, list) else None)
         replied = self._replied(business, wa_id, payload)
         message_id = _wamid(business.sandbox, wa_id)
-        message = inbound_message(business, wa_id, message_id, payload, replied)
+        message = inbound_message(business, wa_id, message_id, payload, replied, user_id(business, wa_id))
         call = self.calls.record(
             RecordedCall(
                 id=message_id,

@@ -5,9 +5,14 @@ Every notification is Meta's envelope around one change of the `messages` field:
     {"object": "whatsapp_business_account", "entry": [{"id": "<WABA id>", "changes": [{"value": {
         "messaging_product": "whatsapp", "metadata": {"display_phone_number", "phone_number_id"},
         "contacts": [{"profile": {"name"}, "wa_id"}], "messages": [...]}            (a person wrote)
-      | {..., "statuses": [{"id", "status", "timestamp", "recipient_id", "conversation"?, "pricing"?,
-                             "errors"?}]},                                     (a sent message moved on)
+      | {..., "contacts"?: [{"wa_id", "user_id"}], "statuses": [{"id", "status", "timestamp", "recipient_id",
+             "recipient_user_id"?, "conversation"?, "pricing"?, "errors"?}]},  (a sent message moved on)
       "field": "messages"}]}]}
+
+Since 31 March 2026 Meta adds business-scoped user ids (BSUIDs, `US.1349…`) to these webhooks, and current clients
+(pywa 4) read them: `contacts[].user_id` and `messages[].from_user_id` on incoming messages, `contacts` and
+`statuses[].recipient_user_id` on sent/delivered/read statuses; a failed status has neither. The fake adds them too,
+derived from the account and the number.
 
 The body is compact JSON with every non-ASCII character escaped (`\\uXXXX`), as Meta sends it, and is signed
 `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`. A business's webhooks go out one at a time
@@ -58,8 +63,13 @@ def envelope(business: Business, value: dict[str, Any]) -> dict[str, Any]:
 
 
 def statuses_value(business: Business, status: dict[str, Any]) -> dict[str, Any]:
-    """The `value` of a status notification."""
-    return {"messaging_product": "whatsapp", "metadata": business.metadata, "statuses": [status]}
+    """The `value` of a status notification; a failed one carries no `contacts` (as Meta's)."""
+    value: dict[str, Any] = {"messaging_product": "whatsapp", "metadata": business.metadata}
+    if status["status"] != "failed":
+        wa_id = status["recipient_id"]
+        value["contacts"] = [{"wa_id": wa_id, "user_id": user_id(business, wa_id)}]
+    value["statuses"] = [status]
+    return value
 
 
 def messages_value(business: Business, name: str, wa_id: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -67,9 +77,24 @@ def messages_value(business: Business, name: str, wa_id: str, message: dict[str,
     return {
         "messaging_product": "whatsapp",
         "metadata": business.metadata,
-        "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
+        "contacts": [{"profile": {"name": name}, "wa_id": wa_id, "user_id": user_id(business, wa_id)}],
         "messages": [message],
     }
+
+
+def user_id(business: Business, wa_id: str) -> str:
+    """The person's business-scoped user id (BSUID): `<ISO country>.<digits>`, stable per account and number."""
+    digest = hashlib.sha256(f"{business.waba_id}/{wa_id}".encode()).hexdigest()
+    return f"{_country(wa_id)}.{int(digest, 16) % 10**19:019d}"
+
+
+#: Calling codes of the countries tests use most; any other number is scoped to `ZZ` (unconfirmed).
+_COUNTRIES = (("44", "GB"), ("49", "DE"), ("33", "FR"), ("34", "ES"), ("39", "IT"), ("31", "NL"), ("55", "BR"),
+              ("91", "IN"), ("52", "MX"), ("61", "AU"), ("81", "JP"), ("1", "US"))  # fmt: skip
+
+
+def _country(wa_id: str) -> str:
+    return next((country for prefix, country in _COUNTRIES if wa_id.startswith(prefix)), "ZZ")
 
 
 class WebhookDispatcher:
