@@ -76,7 +76,8 @@ class Journal:
         """Append one input (committed at once)."""
         with self._lock:
             self._db.execute(
-                "INSERT INTO inputs (part, method, path, query, headers, body, sandbox, clock) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO inputs (part, method, path, query, headers, body, sandbox, clock) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (part, method, path, query, json.dumps(headers), body, sandbox, clock),
             )
 
