@@ -31,6 +31,7 @@ from simulator.platform.channels import ChannelSender
 from simulator.platform.channels.push import PushAnswer, PushChannel
 from simulator.platform.journeys.api import journeys_router
 from simulator.platform.journeys.engine import JourneyEngine
+from simulator.platform.rules.api import rules_router
 from simulator.platform.models import Channel
 from simulator.platform.propositions import answer_edge, inbound_channels
 from simulator.platform.service import Platform
@@ -152,6 +153,7 @@ class Stack:
 
         core = platform_app(self.platform)
         core.include_router(journeys_router(self.journeys))
+        core.include_router(rules_router(self.platform))
         core.add_api_route("/_sim/endpoints", self._endpoints, methods=["GET"], tags=["_sim"])
         core.mount("/_sim/devices", create_link_app(self))
         return {"core": core, "apns": apns_app(self.apns), "fcm": fcm_app(self.fcm)}

@@ -10,4 +10,9 @@ STEP_MODULES: tuple[str, ...] = (
     "harness.steps.push",
     "harness.steps.time",
     "harness.steps.journeys",
+    "harness.steps.rules",
+    "harness.steps.inbound",
+    "harness.steps.inapp",
+    "harness.steps.cards",
+    "harness.steps.codebased",
 )

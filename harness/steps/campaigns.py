@@ -61,9 +61,11 @@ def message_from_table(datatable: list[list[str]]) -> dict[str, Any]:
     return message
 
 
-def create_campaign(lab: Lab, name: str, category: str, app: str, message: dict[str, Any]) -> str:
-    """Create a push campaign and remember it by name."""
-    body = {"name": name, "channel": "push", "category": category, "appId": lab.app_id(app), "message": message}
+def create_campaign(
+    lab: Lab, name: str, category: str, app: str, message: dict[str, Any], channel: str = "push"
+) -> str:
+    """Create a campaign (push unless `channel` says otherwise) and remember it by name."""
+    body = {"name": name, "channel": channel, "category": category, "appId": lab.app_id(app), "message": message}
     campaign = lab.call("core", "POST", "/campaigns", body)
     lab.campaigns[name] = campaign["id"]
     lab.last_campaign = name

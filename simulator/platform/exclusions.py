@@ -17,6 +17,7 @@ class ExclusionReason(Enum):
     PUSH_NO_VALID_TOKEN_FOR_APP = ("PushNoValidTokenFoundForApps", "050031")
     SMS_NO_CONSENT = ("SMSNoConsent", "050104")
     SMS_NO_NUMBER = ("SMSNoToNumberDefinedInProfile", "050153")
+    WHATSAPP_NO_CONSENT = ("WhatsAppNoConsent", "050106")  # code unconfirmed: chosen in the platform's range
     EMAIL_NO_CONSENT = ("EmailNoConsent", "050101")
     EMAIL_SUPPRESSED = ("EmailSuppressed", "050102")
     EMAIL_NO_ADDRESS = ("EmailNoAddressFoundInProfile", "050020")

@@ -24,6 +24,7 @@ from simulator.platform.models import (
     TriggerRequest,
 )
 from simulator.platform.profiles import Profile, PushDetail
+from simulator.platform.rules import Decision, SendTimeRules
 from simulator.platform.state import MessageRecord, SandboxState
 from simulator.sandboxes import Sandbox, Sandboxes, SandboxNotFound
 
@@ -71,12 +72,14 @@ class Platform:
         self.sandboxes = sandboxes
         self.channels = channels
         self._states: dict[str, SandboxState] = {}
+        self.rules = SendTimeRules()
         self.event_listeners: list[EventListener] = []
         self.edge_handlers: list[EdgeHandler] = []
         sandboxes.on_close(self._forget)
 
     def _forget(self, sandbox: Sandbox) -> None:
         self._states.pop(sandbox.name, None)
+        self.rules.forget(sandbox.name)
 
     def state(self, sandbox: str) -> SandboxState:
         """The state of sandbox `sandbox`; NotFound if there is no such sandbox."""
@@ -241,10 +244,9 @@ class Platform:
     async def _send_all(
         self, state: SandboxState, campaign: Campaign, profiles: list[tuple[Profile, dict[str, Any]]]
     ) -> None:
-        sender = self.channels[campaign.channel]
         templated = is_templated(campaign.message)
         for profile, context in profiles:
-            await sender.send(
+            await self.dispatch(
                 Dispatch(
                     state,
                     profile,
@@ -254,8 +256,37 @@ class Platform:
                     campaign.message,
                     context,
                     templated,
-                )
+                ),
+                campaign.channel,
             )
+
+    async def dispatch(self, dispatch: Dispatch, channel: Channel, *, queued_since: float | None = None) -> Decision:
+        """The one way a message goes out: the send-time rules (consent, quiet hours, capping), then its channel.
+
+        Returns the rules' decision: `send`, `exclude` (counted and logged), `queue` (sent again when the quiet
+        period ends) or `discard` (counted and logged; a journey lets the profile go)."""
+        state = dispatch.state
+        state.categories[dispatch.source] = dispatch.category
+        decision = self.rules.decide(dispatch, channel, queued_since=queued_since)
+        if decision.kind in ("exclude", "discard"):
+            assert decision.reason is not None
+            state.report(dispatch.source).targeted += 1
+            state.exclude(dispatch.profile.id, dispatch.source, channel.value, decision.reason, decision.detail)
+            return decision
+        if decision.kind == "queue":
+            assert decision.until is not None
+            since = queued_since if queued_since is not None else state.clock.timestamp()
+            record = MessageRecord(state.clock.timestamp(), dispatch.source, channel.value, "queued")
+            record.detail = decision.detail
+            state.remember(dispatch.profile.id, record)
+
+            async def again() -> None:
+                await self.dispatch(dispatch, channel, queued_since=since)
+
+            state.clock.call_at(decision.until, again)
+            return decision
+        await self.channels[channel].send(dispatch)
+        return decision
 
     def report(self, sandbox: str, campaign_id: str) -> dict[str, Any]:
         """A campaign's counters."""

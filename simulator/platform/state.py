@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ class MessageRecord:
     code: str | None = None
     token: str | None = None
     message_id: str | None = None
+    detail: str = ""
     via: str | None = None
     """The channel a message was delivered on when it can differ from its own (an RCS message sent as SMS)."""
 
@@ -41,6 +43,7 @@ class MessageRecord:
             "token": self.token,
             "messageId": self.message_id,
             **({"via": self.via} if self.via else {}),
+            **({"detail": self.detail} if self.detail else {}),
         }
 
 
@@ -59,6 +62,10 @@ class SandboxState:
     """The sandbox's most recent events (at, profile id, event), for journeys and rules that look back."""
     audiences: dict[str, Any] = field(default_factory=dict)
     """Named audiences (`journeys.audiences.Audience`)."""
+    categories: dict[str, Any] = field(default_factory=dict)
+    """The category (marketing/transactional) of each message source (campaign or journey step)."""
+    record_listeners: list[Callable[[str, MessageRecord], None]] = field(default_factory=list)
+    """Called with every message-log entry (frequency capping counts deliveries)."""
     channel_configs: dict[str, Any] = field(default_factory=dict)
     """Each channel's configuration in this sandbox (sender numbers, WhatsApp business number, email sender...)."""
 
@@ -75,13 +82,14 @@ class SandboxState:
         return counters
 
     def remember(self, profile_id: str, record: MessageRecord) -> None:
-        """Add to a profile's message log."""
+        """Add to a profile's message log (and tell the listeners)."""
         self.log.setdefault(profile_id, []).append(record)
+        for listener in self.record_listeners:
+            listener(profile_id, record)
 
-    def exclude(self, profile_id: str, source: str, channel: str, reason: ExclusionReason) -> None:
-        """Count and log an exclusion."""
+    def exclude(self, profile_id: str, source: str, channel: str, reason: ExclusionReason, detail: str = "") -> None:
+        """Count and log an exclusion (`detail` says which rule, when one did)."""
         self.report(source).exclude(reason)
-        self.remember(
-            profile_id,
-            MessageRecord(self.sandbox.clock.timestamp(), source, channel, "excluded", reason.reason, reason.code),
-        )
+        record = MessageRecord(self.sandbox.clock.timestamp(), source, channel, "excluded", reason.reason, reason.code)
+        record.detail = detail
+        self.remember(profile_id, record)

@@ -7,14 +7,16 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 
 from simulator.client import StackClient, StackError
 from simulator.devices.delivery import MessageChannel
+from simulator.devices.link import LinkClient
 from simulator.devices.phone import OS, Phone, PhoneError
+from simulator.devices.services import HttpPhoneServices
 from simulator.devices.whatsapp import WhatsAppChats
 from simulator.gateways.whatsapp import WhatsAppGateway, sign
 from simulator.gateways.whatsapp.wiring import install
@@ -56,7 +58,9 @@ class World:
 
     async def send(self, campaign: str, *profiles: str) -> dict[str, Any]:
         recipients = [{"profileId": p} for p in profiles]
-        await self.client.call("core", "POST", f"/campaigns/{campaign}/trigger", sandbox=SANDBOX, json={"recipients": recipients})
+        await self.client.call(
+            "core", "POST", f"/campaigns/{campaign}/trigger", sandbox=SANDBOX, json={"recipients": recipients}
+        )
         await self.client.settle(SANDBOX)
         return await self.report(campaign)
 
@@ -110,16 +114,24 @@ def test_provisioning_verifies_the_webhook_and_configures_the_channel() -> None:
 def test_a_template_reaches_the_phone_rendered_and_its_statuses_fill_the_report() -> None:
     async def test(world: World) -> None:
         profile, phone = await world.person()
-        campaign = await world.campaign({"template": {"name": "spring_sale", "language": "en_US",
-                                                      "parameters": {"first_name": "{{ profile.firstName }}", "discount": "20%"},
-                                                      "payloads": ["YES", "NO"]}})  # fmt: skip
+        campaign = await world.campaign(
+            {
+                "template": {
+                    "name": "spring_sale",
+                    "language": "en_US",
+                    "parameters": {"first_name": "{{ profile.firstName }}", "discount": "20%"},
+                    "payloads": ["YES", "NO"],
+                }
+            }
+        )
         report = await world.send(campaign, profile)
         assert (report["targeted"], report["sent"], report["delivered"], report["pending"]) == (1, 1, 1, 0)
         chat = chats(phone).chat(world.number)
         [message] = chat.messages
         assert (message.text, message.template) == ("Hello Ada! Spring sale: 20% off today.", "spring_sale")
         assert [(b.kind, b.id, b.title) for b in message.buttons] == [
-            ("quick_reply", "YES", "Yes please"), ("quick_reply", "NO", "No thanks")
+            ("quick_reply", "YES", "Yes please"),
+            ("quick_reply", "NO", "No thanks"),
         ]
         assert chat.unread == [message]
         await chats(phone).open_chat(world.number)
@@ -134,18 +146,30 @@ def test_a_template_reaches_the_phone_rendered_and_its_statuses_fill_the_report(
 def test_a_button_reply_is_an_event_and_a_click() -> None:
     async def test(world: World) -> None:
         profile, phone = await world.person()
-        campaign = await world.campaign({"template": {"name": "spring_sale", "parameters": {"first_name": "x", "discount": "y"},
-                                                      "payloads": ["YES", "NO"]}})  # fmt: skip
+        campaign = await world.campaign(
+            {
+                "template": {
+                    "name": "spring_sale",
+                    "parameters": {"first_name": "x", "discount": "y"},
+                    "payloads": ["YES", "NO"],
+                }
+            }
+        )
         await world.send(campaign, profile)
         sent_id = chats(phone).chat(world.number).messages[0].id
         reply_id = await chats(phone).tap_button(world.number, "yes PLEASE")
         await world.client.settle(SANDBOX)
         [event] = world.events()
         assert event == {
-            "eventType": "message.inbound", "channel": "whatsapp", "from": "+14155550100", "to": world.number,
-            "messageId": reply_id, "body": "Yes please", "button": {"id": "YES", "title": "Yes please"},
+            "eventType": "message.inbound",
+            "channel": "whatsapp",
+            "from": "+14155550100",
+            "to": world.number,
+            "messageId": reply_id,
+            "body": "Yes please",
+            "button": {"id": "YES", "title": "Yes please"},
             "replyTo": sent_id,
-        }  # fmt: skip
+        }
         report = await world.report(campaign)
         assert (report["opened"], report["clicked"], report["customActions"]) == (1, 1, {"YES": 1})
 
@@ -160,13 +184,18 @@ def test_marketing_needs_consent_and_every_message_a_phone_number() -> None:
         report = await world.send(campaign, refused, unknown)
         assert report["exclusions"] == [{"reason": "WhatsAppNoConsent", "code": "050106", "count": 2}]
         assert await world.log(refused) == [("excluded", "WhatsAppNoConsent", "050106")]
-        transactional = await world.campaign({"template": {"name": "login_code", "parameters": ["123456"]}}, "transactional")
+        transactional = await world.campaign(
+            {"template": {"name": "login_code", "parameters": ["123456"]}}, "transactional"
+        )
         report = await world.send(transactional, refused)
         assert (report["sent"], report["delivered"]) == (1, 1)
         no_phone = await world.client.call(
-            "core", "POST", "/profiles", sandbox=SANDBOX,
+            "core",
+            "POST",
+            "/profiles",
+            sandbox=SANDBOX,
             json={"identities": {"email": "x@example.com"}, "consents": {"marketing": {"whatsapp": {"val": "y"}}}},
-        )  # fmt: skip
+        )
         report = await world.send(campaign, str(no_phone["id"]))
         assert {"reason": "WhatsAppNoPhoneNumberInProfile", "code": "050154", "count": 1} in report["exclusions"]
         assert report["reconciles"]
@@ -199,7 +228,9 @@ def test_free_text_inside_the_window_is_delivered_and_outside_it_is_an_error() -
         assert (report["sent"], report["delivered"], report["errors"], report["pending"]) == (2, 1, 1, 0)
         assert report["errorReasons"] == {"(#131047) Re-engagement message": 1}
         assert (await world.log(profile))[-1] == (
-            "failed", "RuntimeDispatchError: (#131047) Re-engagement message", "050301"
+            "failed",
+            "RuntimeDispatchError: (#131047) Re-engagement message",
+            "050301",
         )
         assert len(chats(phone).chat(world.number).received()) == 1
 
@@ -212,7 +243,9 @@ def test_outside_the_window_a_refused_send_is_the_same_error() -> None:
         campaign = await world.campaign({"text": "Hello"}, "transactional")
         report = await world.send(campaign, profile)
         assert (report["errors"], report["errorReasons"], report["pending"]) == (
-            1, {"(#131047) Re-engagement message": 1}, 0
+            1,
+            {"(#131047) Re-engagement message": 1},
+            0,
         )
         call = world.gateway.calls.last
         assert call is not None and call.status == 400
@@ -227,7 +260,11 @@ def test_a_number_without_whatsapp_is_a_bounce() -> None:
         profile, _ = await world.person(phone=False)
         campaign = await world.campaign({"template": {"name": "login_code", "parameters": ["123456"]}})
         report = await world.send(campaign, profile)
-        assert (report["sent"], report["bounces"], report["bounceReasons"]) == (1, 1, {"(#131026) Message undeliverable": 1})
+        assert (report["sent"], report["bounces"], report["bounceReasons"]) == (
+            1,
+            1,
+            {"(#131026) Message undeliverable": 1},
+        )
         assert report["reconciles"]
 
     in_world(test)
@@ -255,12 +292,29 @@ def test_interactive_buttons_and_lists_are_tapped_and_chosen() -> None:
     async def test(world: World) -> None:
         profile, phone = await world.person()
         await chats(phone).send_text(world.number, "hi")
-        ask = await world.campaign({"interactive": {"body": "Still coming, {{ profile.firstName }}?", "footer": "Shop",
-                                                    "buttons": [{"id": "yes", "title": "Yes"}, {"id": "no", "title": "No"}]}},
-                                   "transactional")  # fmt: skip
-        pick = await world.campaign({"interactive": {"body": "When?", "button": "Slots", "sections": [
-            {"title": "Morning", "rows": [{"id": "slot-9", "title": "9:00", "description": "30 min"}]},
-            {"title": "Evening", "rows": [{"id": "slot-18", "title": "18:00"}]}]}}, "transactional")  # fmt: skip
+        ask = await world.campaign(
+            {
+                "interactive": {
+                    "body": "Still coming, {{ profile.firstName }}?",
+                    "footer": "Shop",
+                    "buttons": [{"id": "yes", "title": "Yes"}, {"id": "no", "title": "No"}],
+                }
+            },
+            "transactional",
+        )
+        pick = await world.campaign(
+            {
+                "interactive": {
+                    "body": "When?",
+                    "button": "Slots",
+                    "sections": [
+                        {"title": "Morning", "rows": [{"id": "slot-9", "title": "9:00", "description": "30 min"}]},
+                        {"title": "Evening", "rows": [{"id": "slot-18", "title": "18:00"}]},
+                    ],
+                }
+            },
+            "transactional",
+        )
         await world.send(ask, profile)
         await world.send(pick, profile)
         chat = chats(phone).chat(world.number)
@@ -283,7 +337,9 @@ def test_interactive_buttons_and_lists_are_tapped_and_chosen() -> None:
 def test_an_invalid_message_is_a_422_naming_the_field() -> None:
     async def test(world: World) -> None:
         with pytest.raises(StackError) as caught:
-            await world.campaign({"interactive": {"body": "b", "buttons": [{"id": "a", "title": "A title far too long!"}]}})
+            await world.campaign(
+                {"interactive": {"body": "b", "buttons": [{"id": "a", "title": "A title far too long!"}]}}
+            )
         assert caught.value.status == 422
         assert caught.value.body["error"]["detail"][0]["field"] == "message.interactive.buttons.0.title"
         with pytest.raises(StackError):
@@ -312,10 +368,15 @@ def test_the_webhook_route_checks_signatures_and_the_handshake() -> None:
         core = world.client.http["core"]
         url = f"/webhooks/whatsapp/{SANDBOX}"
         token = world.business["verify_token"]
-        ok = await core.get(url, params={"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": token})
+        ok = await core.get(
+            url, params={"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": token}
+        )
         assert (ok.status_code, ok.text) == (200, "1158201444")
-        for params in ({"hub.mode": "subscribe", "hub.challenge": "1", "hub.verify_token": "nope"},
-                       {"hub.mode": "unsubscribe", "hub.challenge": "1", "hub.verify_token": token}, {}):  # fmt: skip
+        for params in (
+            {"hub.mode": "subscribe", "hub.challenge": "1", "hub.verify_token": "nope"},
+            {"hub.mode": "unsubscribe", "hub.challenge": "1", "hub.verify_token": token},
+            {},
+        ):
             assert (await core.get(url, params=params)).status_code == 403
         inbound = json.loads((FIXTURES / "webhooks.json").read_text())["inbound_text"]
         raw = json.dumps(json.loads(json.dumps(inbound).replace("{timestamp}", "1767603600"))).encode()
@@ -330,7 +391,9 @@ def test_the_webhook_route_checks_signatures_and_the_handshake() -> None:
         [event] = world.events()
         assert (event["body"], event["from"]) == ("Does it come in blue?", "+14155550100")
         assert world.stack.platform.state(SANDBOX).events[0][1] == profile
-        elsewhere = await core.post("/webhooks/whatsapp/nosuchsandbox", content=raw, headers={"x-hub-signature-256": sign(secret, raw)})
+        elsewhere = await core.post(
+            "/webhooks/whatsapp/nosuchsandbox", content=raw, headers={"x-hub-signature-256": sign(secret, raw)}
+        )
         assert elsewhere.status_code == 404
 
     in_world(test)
@@ -339,9 +402,49 @@ def test_the_webhook_route_checks_signatures_and_the_handshake() -> None:
 def test_the_gateway_is_reachable_over_its_own_app() -> None:
     async def test(world: World) -> None:
         app = world.stack.apps()["whatsapp"]
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=world.stack.urls["whatsapp"]) as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=world.stack.urls["whatsapp"]
+        ) as http:
             listed = await http.get("/_sim/businesses", params={"sandbox": SANDBOX})
         [business] = listed.json()["businesses"]
         assert business["webhook_verified"] and business["window_enforcement"] == "failed_status"
+
+    in_world(test)
+
+
+def test_a_phone_on_http_services_reaches_the_gateway_as_in_network_mode() -> None:
+    """`HttpPhoneServices` posts `{"sandbox", "from", "payload"}` to the gateway's `/_sim/phones/messages`."""
+
+    async def test(world: World) -> None:
+        profile, _ = await world.person()
+        app = world.stack.apps()["whatsapp"]
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://wa") as http:
+            services = HttpPhoneServices({"whatsapp": http}, cast(LinkClient, None), {})
+            phone = Phone(
+                device_id="far-1",
+                sandbox=SANDBOX,
+                os=OS.ANDROID,
+                services=services,
+                name="Ada",
+                phone_number="+14155550100",
+            )
+            world.stack.hub.attach(phone)
+            world.stack.hub.register_address(SANDBOX, "+14155550100", phone.device_id)
+            campaign = await world.campaign(
+                {
+                    "template": {
+                        "name": "spring_sale",
+                        "parameters": {"first_name": "Ada", "discount": "5%"},
+                        "payloads": ["YES", "NO"],
+                    }
+                }
+            )
+            await world.send(campaign, profile)
+            reply_id = await chats(phone).tap_button(world.number, "No thanks")
+            await world.client.settle(SANDBOX)
+        assert reply_id.startswith("wamid.")
+        report = await world.report(campaign)
+        assert (report["delivered"], report["opened"], report["customActions"]) == (1, 1, {"NO": 1})
+        assert world.events()[-1]["button"] == {"id": "NO", "title": "No thanks"}
 
     in_world(test)

@@ -109,7 +109,9 @@ class Receiver:
             self.posts.append((dict(request.headers), await request.body()))
             return Response(status_code=200)
 
-        return Starlette(routes=[Route("/webhook", handshake, methods=["GET"]), Route("/webhook", notify, methods=["POST"])])
+        return Starlette(
+            routes=[Route("/webhook", handshake, methods=["GET"]), Route("/webhook", notify, methods=["POST"])]
+        )
 
     @property
     def payloads(self) -> list[dict[str, Any]]:
@@ -175,8 +177,13 @@ async def make_world(**business: Any) -> World:
     receiver = Receiver()
     sender = WebhookSender({"biz": "http://biz.test"}, lambda: {"biz": receiver.app()})
     gateway = WhatsAppGateway(sandboxes, hub, sender)
-    body = {"sandbox": "prod", "display_phone_number": "+1 555 010 0100", "callback_url": CALLBACK,
-            "verify_token": VERIFY_TOKEN, **business}  # fmt: skip
+    body = {
+        "sandbox": "prod",
+        "display_phone_number": "+1 555 010 0100",
+        "callback_url": CALLBACK,
+        "verify_token": VERIFY_TOKEN,
+        **business,
+    }
     created = await gateway.create_business(BusinessCreate.model_validate(body))
     for template in load("templates.json")["templates"]:
         gateway.register_template(TemplateCreate.model_validate({**template, "waba_id": created.waba_id}))
@@ -235,7 +242,9 @@ async def test_every_webhook_is_signed_with_the_app_secret(world: World) -> None
 
 async def test_an_invalid_token_is_190_with_http_401_over_http(world: World) -> None:
     case = next(c for c in load("errors.json")["cases"] if c["name"] == "invalid access token")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(world.gateway)), base_url="http://wa") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(world.gateway)), base_url="http://wa"
+    ) as client:
         answer = await client.post(
             f"/v21.0/{world.business.phone_number_id}/messages",
             json=fill(case["request"], to=PERSON),
@@ -255,14 +264,16 @@ async def test_an_expired_token_is_190_with_subcode_463(world: World) -> None:
     assert answer.status == 401
     error = answer.body["error"]
     assert (error["code"], error["error_subcode"], error["type"]) == (190, 463, "OAuthException")
-    assert error["message"].startswith("Error validating access token: Session has expired on Monday, 05-Jan-26 10:00:00")
+    assert error["message"].startswith(
+        "Error validating access token: Session has expired on Monday, 05-Jan-26 10:00:00"
+    )
 
 
 async def test_a_token_for_another_number_is_an_unknown_object(world: World) -> None:
-    other = await world.gateway.create_business(
-        BusinessCreate(sandbox="prod", display_phone_number="+15550100999")
+    other = await world.gateway.create_business(BusinessCreate(sandbox="prod", display_phone_number="+15550100999"))
+    answer = await world.send(
+        {"messaging_product": "whatsapp", "to": PERSON, "text": {"body": "x"}}, token=other.access_token
     )
-    answer = await world.send({"messaging_product": "whatsapp", "to": PERSON, "text": {"body": "x"}}, token=other.access_token)
     assert answer.status == 400
     error = answer.body["error"]
     assert (error["code"], error["error_subcode"], error["type"]) == (100, 33, "GraphMethodException")
@@ -295,36 +306,74 @@ async def test_a_body_that_is_not_json_is_an_invalid_parameter(world: World) -> 
     ("interactive", "details"),
     [
         (
-            {"type": "button", "body": {"text": "b"}, "action": {"buttons": [
-                {"type": "reply", "reply": {"id": "same", "title": "One"}},
-                {"type": "reply", "reply": {"id": "same", "title": "Two"}}]}},
+            {
+                "type": "button",
+                "body": {"text": "b"},
+                "action": {
+                    "buttons": [
+                        {"type": "reply", "reply": {"id": "same", "title": "One"}},
+                        {"type": "reply", "reply": {"id": "same", "title": "Two"}},
+                    ]
+                },
+            },
             "Duplicate button id: same",
         ),
         (
-            {"type": "button", "body": {"text": "x" * 1025}, "action": {"buttons": [{"type": "reply", "reply": {"id": "a", "title": "A"}}]}},
+            {
+                "type": "button",
+                "body": {"text": "x" * 1025},
+                "action": {"buttons": [{"type": "reply", "reply": {"id": "a", "title": "A"}}]},
+            },
             "Body text length invalid. Min allowed length: 1, Max allowed length: 1024",
         ),
         (
-            {"type": "list", "body": {"text": "b"}, "action": {"button": "Open the whole menu now", "sections": [{"rows": [{"id": "r", "title": "R"}]}]}},
+            {
+                "type": "list",
+                "body": {"text": "b"},
+                "action": {"button": "Open the whole menu now", "sections": [{"rows": [{"id": "r", "title": "R"}]}]},
+            },
             "Button text length invalid. Min allowed length: 1, Max allowed length: 20",
         ),
         (
-            {"type": "list", "body": {"text": "b"}, "action": {"button": "Open", "sections": [{"rows": [{"id": "r", "title": "A row title over 24 chars"}]}]}},
+            {
+                "type": "list",
+                "body": {"text": "b"},
+                "action": {
+                    "button": "Open",
+                    "sections": [{"rows": [{"id": "r", "title": "A row title over 24 chars"}]}],
+                },
+            },
             "Row title length invalid. Min allowed length: 1, Max allowed length: 24",
         ),
         (
-            {"type": "list", "body": {"text": "b"}, "action": {"button": "Open", "sections": [{"rows": [{"id": "r", "title": "R", "description": "d" * 73}]}]}},
+            {
+                "type": "list",
+                "body": {"text": "b"},
+                "action": {
+                    "button": "Open",
+                    "sections": [{"rows": [{"id": "r", "title": "R", "description": "d" * 73}]}],
+                },
+            },
             "Row description length invalid. Min allowed length: 1, Max allowed length: 72",
         ),
         (
-            {"type": "list", "body": {"text": "b"}, "action": {"button": "Open", "sections": [{"title": f"S{i}", "rows": [{"id": f"r{i}", "title": "R"}]} for i in range(11)]}},
+            {
+                "type": "list",
+                "body": {"text": "b"},
+                "action": {
+                    "button": "Open",
+                    "sections": [{"title": f"S{i}", "rows": [{"id": f"r{i}", "title": "R"}]} for i in range(11)],
+                },
+            },
             "Invalid sections count. Min allowed sections: 1, Max allowed sections: 10",
         ),
     ],
-)  # fmt: skip
+)
 async def test_interactive_limits_are_metas(world: World, interactive: dict[str, Any], details: str) -> None:
     await world.person_writes()
-    answer = await world.send({"messaging_product": "whatsapp", "to": PERSON, "type": "interactive", "interactive": interactive})
+    answer = await world.send(
+        {"messaging_product": "whatsapp", "to": PERSON, "type": "interactive", "interactive": interactive}
+    )
     assert (answer.status, answer.error_code) == (400, 131009)
     assert answer.body["error"]["error_data"]["details"] == details
 
@@ -332,11 +381,22 @@ async def test_interactive_limits_are_metas(world: World, interactive: dict[str,
 async def test_ten_rows_and_three_buttons_are_accepted(world: World) -> None:
     await world.person_writes()
     rows = [{"id": f"r{i}", "title": f"Row {i}", "description": "d" * 72} for i in range(10)]
-    listed = {"type": "list", "body": {"text": "Pick"}, "action": {"button": "Open", "sections": [{"title": "All", "rows": rows}]}}
-    buttons = {"type": "button", "body": {"text": "Pick"}, "action": {"buttons": [
-        {"type": "reply", "reply": {"id": f"b{i}", "title": "x" * 19 + str(i)}} for i in range(3)]}}  # fmt: skip
+    listed = {
+        "type": "list",
+        "body": {"text": "Pick"},
+        "action": {"button": "Open", "sections": [{"title": "All", "rows": rows}]},
+    }
+    buttons = {
+        "type": "button",
+        "body": {"text": "Pick"},
+        "action": {
+            "buttons": [{"type": "reply", "reply": {"id": f"b{i}", "title": "x" * 19 + str(i)}} for i in range(3)]
+        },
+    }
     for interactive in (listed, buttons):
-        answer = await world.send({"messaging_product": "whatsapp", "to": PERSON, "type": "interactive", "interactive": interactive})
+        answer = await world.send(
+            {"messaging_product": "whatsapp", "to": PERSON, "type": "interactive", "interactive": interactive}
+        )
         assert answer.ok, answer.body
     assert [d.payload["interactive"]["type"] for d in world.phone.received] == ["list", "button"]
 
@@ -374,10 +434,24 @@ async def test_a_template_is_rendered_for_the_phone_and_accepted(world: World) -
 
 
 async def test_named_template_parameters_fill_named_placeholders(world: World) -> None:
-    body = {"messaging_product": "whatsapp", "to": PERSON, "type": "template", "template": {
-        "name": "spring_sale", "language": {"code": "en_US"}, "components": [{"type": "body", "parameters": [
-            {"type": "text", "parameter_name": "first_name", "text": "Ada"},
-            {"type": "text", "parameter_name": "discount", "text": "20%"}]}]}}  # fmt: skip
+    body = {
+        "messaging_product": "whatsapp",
+        "to": PERSON,
+        "type": "template",
+        "template": {
+            "name": "spring_sale",
+            "language": {"code": "en_US"},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [
+                        {"type": "text", "parameter_name": "first_name", "text": "Ada"},
+                        {"type": "text", "parameter_name": "discount", "text": "20%"},
+                    ],
+                }
+            ],
+        },
+    }
     assert (await world.send(body)).ok
     assert world.phone.received[0].payload["rendered"]["body"] == "Hello Ada! Spring sale: 20% off today."
     positional = json.loads(json.dumps(body))
@@ -395,8 +469,9 @@ async def test_statuses_go_sent_delivered_read_in_order(world: World) -> None:
     sent, delivered = world.receiver.payloads
     like(sent, fill(recorded["status_sent"], **world.values(message_id=message_id)))
     like(delivered, fill(recorded["status_delivered"], **world.values(message_id=message_id)))
-    assert sent["entry"][0]["changes"][0]["value"]["statuses"][0]["conversation"]["id"] == (
-        delivered["entry"][0]["changes"][0]["value"]["statuses"][0]["conversation"]["id"]
+    assert (
+        sent["entry"][0]["changes"][0]["value"]["statuses"][0]["conversation"]["id"]
+        == (delivered["entry"][0]["changes"][0]["value"]["statuses"][0]["conversation"]["id"])
     )
     await world.clock.advance(60)
     read = world.gateway.read_chat(world.business, "14155550100")
@@ -424,7 +499,9 @@ async def test_a_number_without_whatsapp_fails_with_131026(world: World) -> None
     answer = await world.send(load("send_template.json")["request"]["body"] | {"to": "+49 1511 2345678"})
     assert answer.ok
     [payload] = world.receiver.payloads
-    like(payload, fill(load("webhooks.json")["status_undeliverable"], **world.values(message_id=str(answer.message_id))))
+    like(
+        payload, fill(load("webhooks.json")["status_undeliverable"], **world.values(message_id=str(answer.message_id)))
+    )
 
 
 async def test_a_test_number_only_reaches_its_allowed_list() -> None:
@@ -484,7 +561,28 @@ async def test_an_incoming_text_is_posted_as_metas_webhook(world: World) -> None
     message_id = await world.person_writes()
     [payload] = world.receiver.payloads
     like(payload, fill(load("webhooks.json")["inbound_text"], **world.values()))
-    assert payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] == message_id
+    value = payload["entry"][0]["changes"][0]["value"]
+    assert value["messages"][0]["id"] == message_id
+    assert value["messages"][0]["from_user_id"] == value["contacts"][0]["user_id"]
+
+
+async def test_webhooks_carry_the_persons_business_scoped_user_id(world: World) -> None:
+    await world.person_writes()
+    await world.text()
+    await world.text(to="+49 1511 2345678")
+    inbound, sent, delivered, failed = (p["entry"][0]["changes"][0]["value"] for p in world.receiver.payloads)
+    bsuid = inbound["contacts"][0]["user_id"]
+    assert bsuid.startswith("US.") and len(bsuid) == 22
+    for status in (sent, delivered):
+        assert status["contacts"] == [{"wa_id": "14155550100", "user_id": bsuid}]
+        assert status["statuses"][0]["recipient_user_id"] == bsuid
+    assert "contacts" not in failed and "recipient_user_id" not in failed["statuses"][0]
+    other = await world.gateway.create_business(BusinessCreate(sandbox="prod", display_phone_number="+15550100999"))
+    await world.gateway.receive_from_phone("prod", PERSON, {"to": other.number, "type": "text", "text": {"body": "x"}})
+    await world.clock.settle()
+    assert (
+        world.gateway.webhooks.log.calls[-1].body["entry"][0]["changes"][0]["value"]["contacts"][0]["user_id"] != bsuid
+    )
 
 
 async def test_a_template_quick_reply_arrives_as_a_button_with_context(world: World) -> None:
@@ -493,34 +591,67 @@ async def test_a_template_quick_reply_arrives_as_a_button_with_context(world: Wo
     await world.person_writes(
         {"type": "button", "button": {"text": "Track it", "payload": "TRACK_A1042"}, "context": {"id": message_id}}
     )
-    like(world.receiver.payloads[-1], fill(load("webhooks.json")["inbound_button"], **world.values(message_id=message_id)))
+    like(
+        world.receiver.payloads[-1],
+        fill(load("webhooks.json")["inbound_button"], **world.values(message_id=message_id)),
+    )
     assert world.gateway.conversations.window_open(world.business, "14155550100")
 
 
 async def test_interactive_replies_arrive_with_their_context(world: World) -> None:
     await world.person_writes()
-    buttons = {"type": "button", "body": {"text": "Still coming?"}, "action": {"buttons": [
-        {"type": "reply", "reply": {"id": "yes", "title": "Yes"}}, {"type": "reply", "reply": {"id": "no", "title": "No"}}]}}
-    listed = {"type": "list", "body": {"text": "When?"}, "action": {"button": "Slots", "sections": [
-        {"title": "Morning", "rows": [{"id": "slot-9", "title": "9:00", "description": "Morning, 30 min"}]}]}}  # fmt: skip
-    ask = await world.send({"messaging_product": "whatsapp", "to": PERSON, "type": "interactive", "interactive": buttons})
-    pick = await world.send({"messaging_product": "whatsapp", "to": PERSON, "type": "interactive", "interactive": listed})
+    buttons = {
+        "type": "button",
+        "body": {"text": "Still coming?"},
+        "action": {
+            "buttons": [
+                {"type": "reply", "reply": {"id": "yes", "title": "Yes"}},
+                {"type": "reply", "reply": {"id": "no", "title": "No"}},
+            ]
+        },
+    }
+    listed = {
+        "type": "list",
+        "body": {"text": "When?"},
+        "action": {
+            "button": "Slots",
+            "sections": [
+                {"title": "Morning", "rows": [{"id": "slot-9", "title": "9:00", "description": "Morning, 30 min"}]}
+            ],
+        },
+    }
+    ask = await world.send(
+        {"messaging_product": "whatsapp", "to": PERSON, "type": "interactive", "interactive": buttons}
+    )
+    pick = await world.send(
+        {"messaging_product": "whatsapp", "to": PERSON, "type": "interactive", "interactive": listed}
+    )
     reply = {"type": "button_reply", "button_reply": {"id": "yes", "title": "Yes"}}
     await world.person_writes({"type": "interactive", "interactive": reply, "context": {"id": ask.message_id}})
-    like(world.receiver.payloads[-1], fill(load("webhooks.json")["inbound_button_reply"], **world.values(message_id=str(ask.message_id))))
+    like(
+        world.receiver.payloads[-1],
+        fill(load("webhooks.json")["inbound_button_reply"], **world.values(message_id=str(ask.message_id))),
+    )
     chosen = {"type": "list_reply", "list_reply": {"id": "slot-9", "title": "9:00", "description": "Morning, 30 min"}}
     await world.person_writes({"type": "interactive", "interactive": chosen, "context": {"id": pick.message_id}})
-    like(world.receiver.payloads[-1], fill(load("webhooks.json")["inbound_list_reply"], **world.values(message_id=str(pick.message_id))))
+    like(
+        world.receiver.payloads[-1],
+        fill(load("webhooks.json")["inbound_list_reply"], **world.values(message_id=str(pick.message_id))),
+    )
 
 
 async def test_a_reply_must_match_what_the_message_offered(world: World) -> None:
     answer = await world.send(load("send_template.json")["request"]["body"])
     with pytest.raises(InboundError, match="offers no QUICK_REPLY 'Maybe'"):
-        await world.person_writes({"type": "button", "button": {"text": "Maybe", "payload": "MAYBE"}, "context": {"id": answer.message_id}})
+        await world.person_writes(
+            {"type": "button", "button": {"text": "Maybe", "payload": "MAYBE"}, "context": {"id": answer.message_id}}
+        )
     with pytest.raises(InboundError, match="names the message it answers"):
         await world.person_writes({"type": "button", "button": {"text": "Stop", "payload": "Stop"}})
     with pytest.raises(LookupError, match="no WhatsApp business"):
-        await world.gateway.receive_from_phone("prod", PERSON, {"to": "+15550009999", "type": "text", "text": {"body": "hi"}})
+        await world.gateway.receive_from_phone(
+            "prod", PERSON, {"to": "+15550009999", "type": "text", "text": {"body": "hi"}}
+        )
 
 
 async def test_the_business_marks_an_incoming_message_read(world: World) -> None:
@@ -528,7 +659,9 @@ async def test_the_business_marks_an_incoming_message_read(world: World) -> None
     answer = await world.send({"messaging_product": "whatsapp", "status": "read", "message_id": message_id})
     assert (answer.status, answer.body) == (200, {"success": True})
     assert world.gateway.conversations.inbound[message_id].read
-    assert (await world.send({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.nope"})).error_code == 100
+    assert (
+        await world.send({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.nope"})
+    ).error_code == 100
 
 
 # -- faults, recording, `/_sim/` -----------------------------------------------------------------------------------
@@ -545,15 +678,23 @@ async def test_an_injected_rate_limit_answers_130429(world: World) -> None:
 async def test_the_sim_routes_create_query_and_reset(world: World) -> None:
     app = create_app(world.gateway)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://wa") as client:
-        created = await client.post("/_sim/businesses", json={"sandbox": "prod", "display_phone_number": "+15550100200"})
+        created = await client.post(
+            "/_sim/businesses", json={"sandbox": "prod", "display_phone_number": "+15550100200"}
+        )
         assert created.status_code == 201
         credentials = created.json()
         assert set(credentials) >= {"waba_id", "phone_number_id", "access_token", "app_secret"}
         assert credentials["access_token"].startswith("EAA") and not credentials["webhook_verified"]
-        duplicate = await client.post("/_sim/businesses", json={"sandbox": "prod", "display_phone_number": "+15550100200"})
+        duplicate = await client.post(
+            "/_sim/businesses", json={"sandbox": "prod", "display_phone_number": "+15550100200"}
+        )
         assert duplicate.status_code == 422
-        template = {"waba_id": credentials["waba_id"], "name": "hello", "language": "en_US",
-                    "components": [{"type": "BODY", "text": "Hello {{1}}"}]}  # fmt: skip
+        template = {
+            "waba_id": credentials["waba_id"],
+            "name": "hello",
+            "language": "en_US",
+            "components": [{"type": "BODY", "text": "Hello {{1}}"}],
+        }
         assert (await client.post("/_sim/templates", json=template)).status_code == 201
         listed = await client.get("/_sim/templates", params={"waba_id": credentials["waba_id"]})
         assert [t["name"] for t in listed.json()["data"]] == ["hello"]
@@ -565,16 +706,25 @@ async def test_the_sim_routes_create_query_and_reset(world: World) -> None:
         send = await client.post(
             f"/v21.0/{credentials['phone_number_id']}/messages",
             headers={"authorization": f"Bearer {credentials['access_token']}"},
-            json={"messaging_product": "whatsapp", "to": PERSON, "type": "template",
-                  "template": {"name": "hello", "language": {"code": "en_US"},
-                               "components": [{"type": "body", "parameters": [{"type": "text", "text": "Ada"}]}]}},
-        )  # fmt: skip
+            json={
+                "messaging_product": "whatsapp",
+                "to": PERSON,
+                "type": "template",
+                "template": {
+                    "name": "hello",
+                    "language": {"code": "en_US"},
+                    "components": [{"type": "body", "parameters": [{"type": "text", "text": "Ada"}]}],
+                },
+            },
+        )
         assert send.status_code == 200
         message_id = send.json()["messages"][0]["id"]
         latest = await client.get("/_sim/messages/latest")
         assert latest.json()["id"] == message_id
         assert (await client.get(f"/_sim/messages/{message_id}")).json()["extra"]["status"] == "delivered"
-        found = await client.get("/_sim/messages", params={"to": PERSON, "direction": "outbound", "status": "delivered"})
+        found = await client.get(
+            "/_sim/messages", params={"to": PERSON, "direction": "outbound", "status": "delivered"}
+        )
         assert [m["id"] for m in found.json()["messages"]] == [message_id]
         bad_fault = await client.post("/_sim/faults", json={"error": "RateLimit", "status": 429})
         assert bad_fault.status_code == 422

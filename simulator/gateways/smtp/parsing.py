@@ -55,9 +55,10 @@ def _body(part: Message) -> str | None:
         return None
     charset = part.get_content_charset() or "utf-8"
     try:
-        return payload.decode(charset, errors="replace")
+        text = payload.decode(charset, errors="replace")
     except LookupError:
-        return payload.decode("utf-8", errors="replace")
+        text = payload.decode("utf-8", errors="replace")
+    return text.replace("\r\n", "\n")
 
 
 def _bodies(message: Message) -> tuple[str | None, str | None]:

@@ -272,4 +272,3 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     return _detail(500, "internal error")
-

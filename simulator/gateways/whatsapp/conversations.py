@@ -100,9 +100,7 @@ class Conversations:
 
     def chat(self, business: Business, wa_id: str) -> list[OutboundMessage]:
         """A business's messages to one person, oldest first."""
-        return [
-            m for m in self.outbound.values() if m.business is business and m.wa_id == wa_id
-        ]
+        return [m for m in self.outbound.values() if m.business is business and m.wa_id == wa_id]
 
     def clear_messages(self, sandbox: str | None = None) -> None:
         """Forget messages (of one sandbox, or all); windows stay open."""

@@ -236,9 +236,7 @@ def _substitute(template: Template, kind: str, text: str | None, by_type: dict[s
         value = _text_value(parameter)
         given_name = parameter.get("parameter_name") if isinstance(parameter, dict) else None
         if template.named != (given_name is not None):
-            raise WhatsAppError(
-                132012, f"{kind}: parameter {position} does not match the template's parameter format"
-            )
+            raise WhatsAppError(132012, f"{kind}: parameter {position} does not match the template's parameter format")
         values[str(given_name) if given_name is not None else str(position)] = value
     unknown = [name for name in expected if name not in values]
     if unknown:

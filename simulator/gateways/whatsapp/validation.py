@@ -168,7 +168,7 @@ def _check_interactive(content: dict[str, Any]) -> None:
     if kind is None:
         raise missing("The parameter interactive['type'] is required.")
     if kind not in ("button", "list"):
-        raise invalid_parameter(f'Param interactive[\'type\'] must be one of {{BUTTON, LIST}} - got "{kind}".')
+        raise invalid_parameter(f"Param interactive['type'] must be one of {{BUTTON, LIST}} - got \"{kind}\".")
     body = _required_str(content.get("body"), "text", "interactive['body']['text']")
     _at_most(body, 4096 if kind == "list" else 1024, "Body text")
     header = content.get("header")

@@ -310,8 +310,11 @@ class JourneyEngine:
         source = f"journey:{instance.journey_id}:v{instance.version}:{name}"
         before = len(state.log.get(profile.id, []))
         context = {"event": event_fields(instance.event), "journey": {"id": instance.journey_id, "step": name}}
-        await self.platform.channels[step.channel].send(
-            Dispatch(state, profile, source, step.category, step.app, message, context, is_templated(message))
+        if step.channel not in self.platform.channels:
+            raise InvalidRequest(f"channel {step.channel.value!r} is not available", field=f"steps.{name}.channel")
+        decision = await self.platform.dispatch(
+            Dispatch(state, profile, source, step.category, step.app, message, context, is_templated(message)),
+            step.channel,
         )
         outcomes = [r for r in state.log.get(profile.id, [])[before:] if r.source == source]
         detail = ", ".join(
@@ -319,6 +322,9 @@ class JourneyEngine:
         )
         instance.note(state.clock.timestamp(), name, "message", f"{step.channel.value}: {detail or 'sent'}")
         instance.last_action = source
+        if decision.kind == "discard":
+            self._finish(state, instance, "exited", f"{name}: {decision.detail}")
+            return PARKED
         return step.next
 
     async def _wait(self, state: SandboxState, instance: Instance, step: WaitStep, name: str) -> StepResult:

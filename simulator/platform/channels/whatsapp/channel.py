@@ -55,6 +55,13 @@ class WhatsAppExclusion(Enum):
         return self.value[1]
 
 
+#: The consent exclusion counted in reports: the platform's own member when its list has one (its send-time rules
+#: check WhatsApp consent before any channel does), else this module's, so one reason never makes two report rows.
+NO_CONSENT: ExclusionReason | WhatsAppExclusion = getattr(
+    ExclusionReason, "WHATSAPP_NO_CONSENT", WhatsAppExclusion.NO_CONSENT
+)
+
+
 class WhatsAppConfig(BaseModel):
     """A sandbox's WhatsApp channel: the business number and the credentials Meta gave for it."""
 
@@ -134,7 +141,7 @@ class WhatsAppChannel:
         state, profile, source = dispatch.state, dispatch.profile, dispatch.source
         state.report(source).targeted += 1
         if dispatch.category is Category.MARKETING and not profile.consents_to(CHANNEL):
-            _exclude(state, profile.id, source, WhatsAppExclusion.NO_CONSENT)
+            _exclude(state, profile.id, source, NO_CONSENT)
             return
         phone = profile.identity("phone")
         if not phone:
