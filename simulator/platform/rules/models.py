@@ -30,7 +30,7 @@ class ConsentPolicy(_Rule):
 
 
 class CappingRule(_Rule):
-    """At most `count` marketing deliveries per profile in each window of `every` × `period`, across `channels`."""
+    """At most `count` marketing deliveries per profile in each window of `every` times `period`, across `channels`."""
 
     name: str = Field(min_length=1)
     channels: list[Channel] = Field(min_length=1)
@@ -55,7 +55,7 @@ class DateRange(_Rule):
 
 
 class QuietHours(_Rule):
-    """A quiet period: weekly on some days, or on dates; `start`–`end` local times (crossing midnight belongs to the
+    """A quiet period: weekly on some days, or on dates; `start` to `end` local times (crossing midnight belongs to the
     start day), in a fixed zone or the recipient's (`timezone: recipient`)."""
 
     name: str = Field(min_length=1)
