@@ -1,9 +1,9 @@
-"""The push channel: consent, tokens, payloads, and the sender's handling of APNs and FCM answers.
+"""The push channel: tokens, payloads, and the sender's handling of APNs and FCM answers.
 
-Send-time rules, in order: a marketing push needs the profile's push consent (`PushNoConsent` 050111); the profile
-needs a push token (`PushNoTokenFoundInProfile` 050030) and one valid for this app and its environment, not
-denylisted (`PushNoValidTokenFoundForApps` 050031: an apns token for a sandbox app is not valid); the message must
-render (`RuntimeRenderingError` 050302). Each valid token is one delivery.
+Consent, quiet hours and capping are checked before a dispatch reaches the channel (`platform.rules`). Then, in
+order: the profile needs a push token (`PushNoTokenFoundInProfile` 050030) and one valid for this app and its
+environment, not denylisted (`PushNoValidTokenFoundForApps` 050031: an apns token for a sandbox app is not valid);
+the message must render (`RuntimeRenderingError` 050302). Each valid token is one delivery.
 
 Answers are handled as a real sender must: 200 is delivered; 410 Unregistered / 404 UNREGISTERED denylists the
 token and counts a bounce; 429/500/503 are retried with exponential backoff on the sandbox's clock (1, 2, 4, 8,
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from simulator.platform.apps import App
 from simulator.platform.channels import Dispatch, is_templated
 from simulator.platform.exclusions import ExclusionReason
-from simulator.platform.models import Category, Channel
+from simulator.platform.models import Channel
 from simulator.platform.personalization import RenderingError, render
 from simulator.platform.profiles import PushDetail
 from simulator.platform.push_message import (
@@ -117,10 +117,6 @@ class PushChannel:
         state, profile, source = dispatch.state, dispatch.profile, dispatch.source
         counters = state.report(source)
         app: App | None = state.apps.get(dispatch.app_id) if dispatch.app_id else None
-        if dispatch.category is Category.MARKETING and not profile.consents_to("push"):
-            counters.targeted += 1
-            state.exclude(profile.id, source, "push", ExclusionReason.PUSH_NO_CONSENT)
-            return
         if not profile.push:
             counters.targeted += 1
             state.exclude(profile.id, source, "push", ExclusionReason.PUSH_NO_TOKEN)
