@@ -22,7 +22,7 @@ import sys
 import tracemalloc
 from typing import Any
 
-from benchmarks.fanout import add_phones, email_of, prepare, rss_bytes
+from benchmarks.fanout import add_phones, email_of, prepare, rss_bytes, warm_up_count
 from benchmarks.profiling import where
 
 APNS_TOKEN_CHARS = 64
@@ -49,10 +49,12 @@ async def _traced_fleet(count: int) -> tuple[tracemalloc.Snapshot, tracemalloc.S
 
     client = await StackClient.inprocess(Stack.build(seed="bench"))
     sender = await prepare(client)
+    warm = warm_up_count(count)
+    phones = await add_phones(client, warm, sender)
     gc.collect()
     tracemalloc.start(1)
     before = tracemalloc.take_snapshot()
-    phones = await add_phones(client, count, sender)
+    phones += await add_phones(client, count - warm, sender, first=warm)
     gc.collect()
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
@@ -64,6 +66,7 @@ async def _traced_fleet(count: int) -> tuple[tracemalloc.Snapshot, tracemalloc.S
 def trace(count: int, top: int = 15) -> dict[str, Any]:
     """The source lines holding a fleet's memory, in bytes per phone (tracemalloc)."""
     before, after = asyncio.run(_traced_fleet(count))
+    count -= warm_up_count(count)
     differences = after.compare_to(before, "lineno")
     total = sum(d.size_diff for d in differences)
     lines = [

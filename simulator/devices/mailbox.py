@@ -51,11 +51,30 @@ class Email:
     html: str | None
     headers: dict[str, str]
     received_at: float
-    links: list[Link] = field(default_factory=list)
-    images: list[str] = field(default_factory=list)
     list_unsubscribe: str | None = None
     list_unsubscribe_post: str | None = None
     read: bool = False
+    _rendered: tuple[list[Link], list[str]] | None = field(default=None, repr=False)
+
+    def _render(self) -> tuple[list[Link], list[str]]:
+        """Read the links and images once, when the person first looks (a mail app renders on opening)."""
+        if self._rendered is None:
+            if self.html:
+                reader = _read_html(self.html)
+                self._rendered = (reader.links, reader.images)
+            else:
+                self._rendered = ([Link(url, url) for url in _TEXT_URL.findall(self.text or "")], [])
+        return self._rendered
+
+    @property
+    def links(self) -> list[Link]:
+        """The links, in order: from the HTML (`<a href>` and its text), else the URLs of the text."""
+        return self._render()[0]
+
+    @property
+    def images(self) -> list[str]:
+        """The remote images of the HTML (the tracking pixel among them)."""
+        return self._render()[1]
 
     def describe(self) -> str:
         """`'Subject' from sender`."""
@@ -121,25 +140,20 @@ class Mailbox:
     def receive(self, delivery: MessageDelivery) -> None:
         """Take one email from the mail server."""
         payload = delivery.payload
-        html, text = payload.get("html"), payload.get("text")
-        email = Email(
-            message_id=delivery.message_id,
-            sender=str(payload.get("from") or delivery.sender),
-            to=delivery.recipient,
-            subject=str(payload.get("subject") or ""),
-            text=text,
-            html=html,
-            headers=dict(payload.get("headers") or {}),
-            received_at=delivery.sent_at,
-            list_unsubscribe=payload.get("list_unsubscribe"),
-            list_unsubscribe_post=payload.get("list_unsubscribe_post"),
+        self._emails.append(
+            Email(
+                message_id=delivery.message_id,
+                sender=str(payload.get("from") or delivery.sender),
+                to=delivery.recipient,
+                subject=str(payload.get("subject") or ""),
+                text=payload.get("text"),
+                html=payload.get("html"),
+                headers=dict(payload.get("headers") or {}),
+                received_at=delivery.sent_at,
+                list_unsubscribe=payload.get("list_unsubscribe"),
+                list_unsubscribe_post=payload.get("list_unsubscribe_post"),
+            )
         )
-        if html:
-            reader = _read_html(html)
-            email.links, email.images = reader.links, reader.images
-        elif text:
-            email.links = [Link(url, url) for url in _TEXT_URL.findall(text)]
-        self._emails.append(email)
 
     @property
     def emails(self) -> list[Email]:

@@ -29,6 +29,8 @@ from simulator.platform.state import MessageRecord, SandboxState
 from simulator.sandboxes import Sandbox, Sandboxes, SandboxNotFound
 
 EventListener = Callable[[SandboxState, Profile, dict[str, Any]], None]
+#: Called after a profile was created or changed (attributes, consents): audience qualification re-evaluates it.
+ProfileListener = Callable[[SandboxState, Profile], None]
 #: Answers part of an Edge request (e.g. personalization requests): gets the state, the profile and the event, and
 #: returns Edge `handle` entries to add to the response (`[{"type": "personalization:decisions", "payload": [...]}]`).
 EdgeHandler = Callable[[SandboxState, Profile, dict[str, Any]], list[dict[str, Any]]]
@@ -74,6 +76,7 @@ class Platform:
         self._states: dict[str, SandboxState] = {}
         self.rules = SendTimeRules()
         self.event_listeners: list[EventListener] = []
+        self.profile_listeners: list[ProfileListener] = []
         self.edge_handlers: list[EdgeHandler] = []
         sandboxes.on_close(self._forget)
 
@@ -108,7 +111,9 @@ class Platform:
             attributes=dict(body.attributes),
             consents={channel.value: entry.val for channel, entry in body.consents.marketing.items()},
         )
-        return state.profiles.add(profile)
+        state.profiles.add(profile)
+        self.profile_changed(state, profile)
+        return profile
 
     def profile(self, sandbox: str, profile_id: str) -> Profile:
         """A profile by id."""
@@ -131,7 +136,13 @@ class Platform:
         if body.consents is not None:
             for channel, entry in body.consents.marketing.items():
                 profile.consents[channel.value] = entry.val
+        self.profile_changed(self.state(sandbox), profile)
         return profile
+
+    def profile_changed(self, state: SandboxState, profile: Profile) -> None:
+        """Tell the profile listeners that `profile` was created or changed (whoever changed it calls this)."""
+        for listener in self.profile_listeners:
+            listener(state, profile)
 
     def messages(self, sandbox: str, profile_id: str) -> list[MessageRecord]:
         """A profile's message log: every send, exclusion, bounce and interaction."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Header, Request, Response
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+WebhookKind = Literal["status", "inbound"]
 SandboxName = Annotated[str, Header(alias="x-sandbox-name", description="the sandbox to act in")]
 
 
@@ -364,34 +365,30 @@ def sms_router(platform: Platform) -> APIRouter:
         opt_outs = [{"phone": phone, "sender": sender} for phone, sender in sorted(settings.opted_out)]
         return {**settings.config.public(), "optOuts": opt_outs}
 
-    @router.post("/webhooks/twilio/{sandbox}/status", include_in_schema=False)
-    async def status(sandbox: str, request: Request) -> Response:
-        state, settings, form = await _verified(platform, sandbox, request)
-        if settings is None:
-            return Response(status_code=403)
-        apply_status(state, settings, form)
-        return Response(status_code=204)
-
-    @router.post("/webhooks/twilio/{sandbox}/inbound", include_in_schema=False)
-    async def inbound(sandbox: str, request: Request) -> Response:
-        state, settings, form = await _verified(platform, sandbox, request)
-        if settings is None:
-            return Response(status_code=403)
-        apply_inbound(platform, state, settings, form)
-        return Response(EMPTY_TWIML, media_type="text/xml")
+    @router.post("/webhooks/twilio/{sandbox}/{kind}", include_in_schema=False)
+    async def webhook(sandbox: str, kind: WebhookKind, request: Request) -> Response:
+        pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        signature = request.headers.get(SIGNATURE_HEADER)
+        status, text = take_twilio_webhook(platform, sandbox, kind, str(request.url), pairs, signature)
+        return Response(text or None, status_code=status, media_type="text/xml" if text else None)
 
     return router
 
 
-async def _verified(
-    platform: Platform, sandbox: str, request: Request
-) -> tuple[SandboxState, SmsSettings | None, dict[str, str]]:
-    """The sandbox's SMS settings and the posted form, or None settings when the signature does not hold."""
+def take_twilio_webhook(
+    platform: Platform, sandbox: str, kind: WebhookKind, url: str, pairs: list[tuple[str, str]], signature: str | None
+) -> tuple[int, str]:
+    """What `POST /webhooks/twilio/{sandbox}/{kind}` answers (status, TwiML): the route runs it on the request, and
+    the gateway may hand it the same signed form directly when both run in one process.
+
+    An unsigned or wrongly signed request (or one for a sandbox without SMS configured) is 403 and changes nothing.
+    """
     state = platform.state(sandbox)
     settings = sms_settings(state)
-    pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
-    if settings is None or not is_valid_signature(
-        settings.config.auth_token, str(request.url), pairs, request.headers.get(SIGNATURE_HEADER)
-    ):
-        return state, None, {}
-    return state, settings, dict(pairs)
+    if settings is None or not is_valid_signature(settings.config.auth_token, url, pairs, signature):
+        return 403, ""
+    if kind == "status":
+        apply_status(state, settings, dict(pairs))
+        return 204, ""
+    apply_inbound(platform, state, settings, dict(pairs))
+    return 200, EMPTY_TWIML

@@ -30,6 +30,9 @@ class Audience:
     name: str
     rule: str | None = None
     members: list[tuple[str, str]] = field(default_factory=list)
+    qualified: set[str] | None = None
+    """Rule audiences: the ids of the profiles in it, as of its last full evaluation, kept current profile by profile
+    by `qualification` (None until first evaluated). Entering or leaving this set is audience qualification."""
 
     def profiles(self, state: SandboxState) -> list[Profile]:
         """Who is in it now."""
@@ -47,6 +50,7 @@ class Audience:
                     chosen.append(profile)
             except RenderingError:
                 continue
+        self.qualified = {p.id for p in chosen}
         return chosen
 
 

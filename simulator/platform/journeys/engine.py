@@ -409,6 +409,7 @@ class JourneyEngine:
             except RenderingError as error:
                 instance.note(state.clock.timestamp(), name, "error", str(error))
         instance.note(state.clock.timestamp(), name, "updated", ", ".join(sorted(step.attributes)))
+        self.platform.profile_changed(state, profile)
         return step.next
 
     async def _end(self, state: SandboxState, instance: Instance, step: EndStep, name: str) -> StepResult:
