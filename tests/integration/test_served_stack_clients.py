@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import firebase_admin
-from anyio.from_thread import start_blocking_portal
 import httpx
 import pytest
 from aioapns import APNs, NotificationRequest
+from anyio.from_thread import start_blocking_portal
 from firebase_admin import credentials, messaging
 
 from simulator.client import StackClient
@@ -61,7 +61,7 @@ async def _until_shown(phone: Phone) -> None:
     deadline = monotonic() + 10
     while not phone.banners():
         assert monotonic() < deadline, f"nothing reached {phone!r}"
-        await asyncio.sleep(0.02)  # noqa: TID251 - a real wait on a real server
+        await asyncio.sleep(0.02)
 
 
 def test_firebase_admin_reaches_an_android_phone_through_mjlab_serve(endpoints: dict[str, str]) -> None:
