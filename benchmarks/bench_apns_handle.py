@@ -11,7 +11,7 @@ import sys
 import jwt
 
 from simulator.clock import monotonic
-from simulator.devices.delivery import PushDelivery
+from simulator.devices.delivery import MessageDelivery, PushDelivery
 from simulator.devices.hub import DeviceHub
 from simulator.gateways.apns import ApnsGateway, ApnsRequest
 from simulator.sandboxes import Sandboxes
@@ -25,6 +25,9 @@ class Phone:
 
     def receive_push(self, delivery: PushDelivery) -> None:
         self.received += 1
+
+    def receive_message(self, delivery: MessageDelivery) -> None:
+        """Messages (SMS, email...) are not what this benchmark sends."""
 
 
 async def main(count: int) -> None:

@@ -80,7 +80,7 @@ def _pipelined(port: int, count: int, offset: int, raw: bytes) -> None:
         for _ in range(n):
             while True:
                 line = stream.readline()
-                if not line[:1] in (b"2", b"3") or len(line) < 4:
+                if line[:1] not in (b"2", b"3") or len(line) < 4:
                     raise RuntimeError(f"unexpected reply {line!r}")
                 if line[3:4] != b"-":
                     break
@@ -194,7 +194,13 @@ def _profile(body: dict[str, Any]) -> Any:
 
 async def main(count: int) -> None:
     print(f"bench_smtp: {count} messages per run, {FIXTURE.stat().st_size} bytes each over SMTP")
-    for mode, connections in (("send_message", 1), ("sendmail", 1), ("sendmail", 4), ("pipelined", 1), ("pipelined", 4)):
+    for mode, connections in (
+        ("send_message", 1),
+        ("sendmail", 1),
+        ("sendmail", 4),
+        ("pipelined", 1),
+        ("pipelined", 4),
+    ):
         rate = await smtp_rate(count, connections, mode)
         print(f"SMTP  {mode:<12} x{connections} connection(s): {rate:>8,.0f} emails/s")
     channel, personalised, submit = await inprocess_rates(count)

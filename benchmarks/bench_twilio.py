@@ -13,11 +13,16 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from simulator.client import StackClient
 from simulator.clock import VirtualClock, monotonic
 from simulator.devices.delivery import MessageDelivery
 from simulator.devices.hub import DeviceHub
 from simulator.gateways.twilio import MessageCreate, NumberCreate, TwilioGateway, basic_authorization
+from simulator.gateways.twilio.provision import provision_sms
+from simulator.gateways.twilio.wiring import install
+from simulator.platform.models import ProfileCreate
 from simulator.sandboxes import Sandboxes
+from simulator.stack import Stack
 
 BUSINESS = "+15550100001"
 
@@ -65,19 +70,12 @@ async def gateway_only(count: int) -> tuple[float, float]:
 
 
 async def through_the_platform(count: int) -> float:
-    from simulator.client import StackClient
-    from simulator.gateways.twilio.provision import provision_sms
-    from simulator.gateways.twilio.wiring import install
-    from simulator.stack import Stack
-
     stack = Stack.build(seed="bench-twilio")
     install(stack)
     client = await StackClient.inprocess(stack)
     await client.open_sandbox("bench")
     await provision_sms(client, "bench")
     state = stack.platform.state("bench")
-    from simulator.platform.models import ProfileCreate
-
     profiles = []
     for i in range(count):
         number = f"+1555300{i:04d}"

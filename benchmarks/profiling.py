@@ -36,17 +36,17 @@ def summarize(profile: cProfile.Profile | pstats.Stats, top: int = TOP) -> dict[
     """The top functions by own time and by cumulative time, with call counts and seconds."""
     stats = profile if isinstance(profile, pstats.Stats) else pstats.Stats(profile)
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"function": where(*key), "calls": calls, "own_s": round(own, 4), "cumulative_s": round(cumulative, 4)}
         for key, (_, calls, own, cumulative, _) in raw.items()
     ]
-    total = sum(row["own_s"] for row in rows)
+    total = sum(float(row["own_s"]) for row in rows)
     by_cumulative = [
-        row for row in sorted(rows, key=lambda r: -r["cumulative_s"]) if not _plumbing(str(row["function"]))
+        row for row in sorted(rows, key=lambda r: -float(r["cumulative_s"])) if not _plumbing(str(row["function"]))
     ]
     return {
         "total_s": round(total, 4),
-        "by_own_time": sorted(rows, key=lambda r: -r["own_s"])[:top],
+        "by_own_time": sorted(rows, key=lambda r: -float(r["own_s"]))[:top],
         "by_cumulative_time": by_cumulative[:top],
     }
 

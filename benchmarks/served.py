@@ -46,7 +46,14 @@ class ServedStack:
     def command(self) -> list[str]:
         """The server's command line (`floor`: the one-route uvicorn server of `benchmarks.startup`)."""
         if self.floor:
-            return [sys.executable, "-m", "benchmarks.startup", "serve-floor", "--endpoints-file", str(self.endpoints_file)]
+            return [
+                sys.executable,
+                "-m",
+                "benchmarks.startup",
+                "serve-floor",
+                "--endpoints-file",
+                str(self.endpoints_file),
+            ]
         serve = ["serve", "--host", "127.0.0.1", "--port", "0", "--clock", self.clock]
         serve += ["--endpoints-file", str(self.endpoints_file)]
         if self.profile_to is not None:

@@ -98,13 +98,13 @@ def _request(method: str, url: str, body: bytes = b"") -> bytes:
 
 async def _drive(url: str, request: bytes, connections: int, seconds: float) -> dict[str, Any]:
     parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None, f"no host and port in {url}"
+    host, port = parts.hostname, parts.port
     counter = _Counter()
     loop = asyncio.get_running_loop()
     protocols: list[_KeepAlive] = []
     for _ in range(connections):
-        _, protocol = await loop.create_connection(
-            lambda: _KeepAlive(request, counter), parts.hostname, parts.port
-        )
+        _, protocol = await loop.create_connection(lambda: _KeepAlive(request, counter), host, port)
         protocols.append(protocol)
     await asyncio.sleep(WARM_UP_SECONDS)
     first, started = counter.answers, monotonic()

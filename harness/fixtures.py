@@ -3,7 +3,8 @@
 - `mjlab_runtime` (session): the stack in the mode `--stack` asks for, started once per session (per xdist worker,
   except that workers share the one `network` or `docker` server their controller started: `harness.serving`).
 - `lab` (function): the scenario's own sandbox on that stack, with a Faker seeded from `--seed` and the scenario's
-  name, closed at the end so nothing leaks into the next scenario.
+  name, closed at the end so nothing leaks into the next scenario (after `harness.reports.platform` took the
+  sandbox's reports and the phones' timeline for the HTML report).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from faker import Faker
 from harness import serving
 from harness.lab import Lab
 from harness.options import StackOption
+from harness.reports import platform as platform_report
 from harness.runtime import Runtime, StackUnavailable
 
 _sandbox_numbers = itertools.count(1)
@@ -60,4 +62,5 @@ def lab(mjlab_runtime: Runtime, request: pytest.FixtureRequest) -> Iterator[Lab]
     faker.seed_instance(seed)
     world = Lab(runtime=mjlab_runtime, sandbox=sandbox, faker=faker)
     yield world
+    platform_report.capture(request, world)
     mjlab_runtime.run(client.close_sandbox, sandbox)

@@ -2,6 +2,11 @@
 
 Steps speak of "Alice", "Alice's iPhone", "the Shop app" and "the campaign 'Summer sale'"; `Lab` resolves those
 names to profiles, phones, app ids and campaign ids, and says clearly which names exist when one does not.
+
+`Lab.timeline` is the scenario's activity log for the HTML report: steps call `lab.note(person, phone, what)` for
+what a person did (tapped a notification, replied, filled in a form) and for what reached a phone that the phone
+itself no longer shows (a banner that was tapped away). At the end of the scenario the report adds what each phone
+still holds (`harness.reports.platform`) and draws one lane per phone, in virtual time.
 """
 
 from __future__ import annotations
@@ -38,6 +43,20 @@ class Person:
     phones: list[Phone] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class TimelineNote:
+    """One thing on a phone's lane: what reached it (`received`) or what its person did (`action`)."""
+
+    at: float
+    person: str
+    lane: str
+    kind: str
+    text: str
+    channel: str | None = None
+    ref: str | None = None
+    """What it is about (a message id): the report shows each received item once."""
+
+
 @dataclass(eq=False)
 class Lab:
     """One scenario's view of the stack."""
@@ -49,6 +68,9 @@ class Lab:
     apps: dict[str, str] = field(default_factory=dict)
     campaigns: dict[str, str] = field(default_factory=dict)
     last_campaign: str | None = None
+    timeline: list[TimelineNote] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+    """What channel steps keep for the scenario (the SMS sender's configuration...)."""
 
     @property
     def client(self) -> StackClient:
@@ -73,6 +95,27 @@ class Lab:
     def settle(self) -> None:
         """Wait until the stack has nothing left to do."""
         self.run(self.client.settle, self.sandbox)
+
+    def now(self) -> float:
+        """The sandbox's clock (virtual time, as a Unix timestamp)."""
+        return float(self.run(self.client.now, self.sandbox)["timestamp"])
+
+    def note(
+        self,
+        person: str,
+        phone: Phone | None,
+        what: str,
+        *,
+        kind: str = "action",
+        channel: str | None = None,
+        at: float | None = None,
+        ref: str | None = None,
+    ) -> None:
+        """Add to the scenario's timeline: on `phone`'s lane (the person's own lane when None), at `at` (default:
+        the sandbox's clock now). `kind` is `action` (the person did it) or `received` (it reached the phone)."""
+        lane = (phone.name or phone.device_id) if phone is not None else person
+        when = self.now() if at is None else at
+        self.timeline.append(TimelineNote(when, person, lane, kind, what, channel, ref))
 
     # -- names --------------------------------------------------------------------------------------------------
 

@@ -23,8 +23,11 @@ from simulator.persistence import Journal, JournalMiddleware, replay
 from simulator.sandboxes import DEFAULT_SANDBOX
 from simulator.stack import Stack
 
-#: Offsets from the base port, in the order the Docker image documents them.
-PORT_OFFSETS = {"core": 0, "apns": 1, "apns_http1": 2, "fcm": 3}
+#: Offsets from the base port, in the order the Docker image documents them. `apns` is HTTP/2 only (as Apple's);
+#: `apns_http1` is the same gateway over HTTP/1.1; `smtp` speaks SMTP.
+PORT_OFFSETS = {"core": 0, "apns": 1, "apns_http1": 2, "fcm": 3, "twilio": 4, "whatsapp": 5, "smtp_http": 6, "smtp": 25}
+#: The endpoints that are not plain HTTP/1.1 apps of the same name.
+_SPECIAL = {"apns", "smtp"}
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -64,7 +67,7 @@ async def serve(
 ) -> None:
     """Run the stack until cancelled; with `state_file`, resume the state a previous run left there."""
     sockets = {
-        name: _bind(host, port + offset if port else 0) for name, offset in PORT_OFFSETS.items() if name != "apns"
+        name: _bind(host, port + offset if port else 0) for name, offset in PORT_OFFSETS.items() if name not in _SPECIAL
     }
     shown = public_host or ("127.0.0.1" if host in ("0.0.0.0", "::", "") else host)
     urls = {name: f"http://{shown}:{sock.getsockname()[1]}" for name, sock in sockets.items()}
@@ -87,8 +90,14 @@ async def serve(
     h2 = await serve_h2(apps["apns"], host, port + PORT_OFFSETS["apns"] if port else 0)
     urls["apns"] = f"http://{shown}:{h2.sockets[0].getsockname()[1]}"
     stack.urls.update(urls)
+    served = {name: ("apns" if name == "apns_http1" else name) for name in sockets if name not in _SPECIAL}
+    served = {endpoint: app for endpoint, app in served.items() if app in apps}
+    for endpoint in set(sockets) - set(served) - _SPECIAL:
+        sockets.pop(endpoint).close()
+        urls.pop(endpoint, None)
+        stack.urls.pop(endpoint, None)
     servers: list[uvicorn.Server] = []
-    for app_name in ("core", "apns", "fcm"):
+    for app_name in served.values():
         config = uvicorn.Config(
             apps[app_name],
             log_level="warning",
@@ -100,7 +109,7 @@ async def serve(
         servers.append(_QuietServer(config))
     tasks = [
         asyncio.ensure_future(server.serve(sockets=[sockets[name]]))
-        for server, name in zip(servers, ("core", "apns_http1", "fcm"), strict=True)
+        for server, name in zip(servers, served, strict=True)
     ]
     while not all(server.started for server in servers):
         if any(task.done() for task in tasks):

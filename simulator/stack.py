@@ -11,6 +11,8 @@ transports in-process, sockets in network mode), the sandbox's clock through `/_
 
 from __future__ import annotations
 
+import importlib
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,13 +29,16 @@ from simulator.gateways.fcm.app import create_app as fcm_app
 from simulator.gateways.fcm.oauth import KeyFactory, generate_key
 from simulator.gateways.webhooks import WebhookSender
 from simulator.platform.api import create_app as platform_app
+from simulator.platform.capture import LandingPages, capture_router
 from simulator.platform.channels import ChannelSender
 from simulator.platform.channels.push import PushAnswer, PushChannel
 from simulator.platform.journeys.api import journeys_router
 from simulator.platform.journeys.engine import JourneyEngine
+from simulator.platform.journeys.qualification import AudienceQualification
 from simulator.platform.rules.api import rules_router
 from simulator.platform.models import Channel
 from simulator.platform.propositions import answer_edge, inbound_channels
+from simulator.platform.reports import reports_router
 from simulator.platform.service import Platform
 from simulator.sandboxes import Sandboxes
 
@@ -97,6 +102,10 @@ def reused_key(generate: KeyFactory = generate_key, key: Any = None) -> KeyFacto
     return factory
 
 
+#: The person-to-person gateways and their channels, each added by its package's `wiring.install(stack)`.
+MESSAGING = ("simulator.gateways.twilio.wiring",)
+
+
 @dataclass(eq=False)
 class Stack:
     """Every part of the simulator, wired together in one process."""
@@ -134,6 +143,9 @@ class Stack:
         stack: Stack
         webhooks = WebhookSender(stack_urls, lambda: stack.apps())
         stack = cls(sandboxes, hub, apns, fcm, platform, stack_urls, webhooks, JourneyEngine(platform))
+        AudienceQualification(platform, stack.journeys)
+        for install in MESSAGING:
+            importlib.import_module(install).install(stack)
         return stack
 
     async def _endpoints(self) -> dict[str, str]:
@@ -154,6 +166,8 @@ class Stack:
         core = platform_app(self.platform)
         core.include_router(journeys_router(self.journeys))
         core.include_router(rules_router(self.platform))
+        core.include_router(reports_router(self.platform, self.journeys))
+        core.include_router(capture_router(LandingPages(self.platform)))
         core.add_api_route("/_sim/endpoints", self._endpoints, methods=["GET"], tags=["_sim"])
         core.mount("/_sim/devices", create_link_app(self))
         return {"core": core, "apns": apns_app(self.apns), "fcm": fcm_app(self.fcm)}

@@ -33,7 +33,8 @@ def _gc_note(result: dict[str, Any]) -> str | None:
     if not window or seconds < 0.05 * window:
         return None
     per_generation = ", ".join(
-        f"gen {g}: {n} in {s * 1000:.0f} ms" for g, (n, s) in enumerate(zip(collections["collections"], collections["seconds"], strict=True))
+        f"gen {g}: {n} in {s * 1000:.0f} ms"
+        for g, (n, s) in enumerate(zip(collections["collections"], collections["seconds"], strict=True))
     )
     return (
         f"the garbage collector took {seconds * 1000:.0f} ms of the {window * 1000:.0f} ms window "
@@ -47,10 +48,16 @@ def inprocess_fanout(ctx: BenchContext) -> list[Figure]:
     ctx.log("in-process transport: trivial POST through httpx.ASGITransport")
     raw = ctx.worker("benchmarks.transport", "inprocess", "--seconds", "1" if ctx.quick else "2")
     baseline = Measure(
-        "in-process HTTP (httpx.ASGITransport), trivial POST /ee/v2/interact", raw["trivial_post"]["per_second"], "requests/s"
+        "in-process HTTP (httpx.ASGITransport), trivial POST /ee/v2/interact",
+        raw["trivial_post"]["per_second"],
+        "requests/s",
     )
     figures = []
-    for figure_id, phones in ([("fanout.inprocess", 2_000)] if ctx.quick else [("fanout.inprocess", 10_000), ("fanout.inprocess.100k", 100_000)]):
+    for figure_id, phones in (
+        [("fanout.inprocess", 2_000)]
+        if ctx.quick
+        else [("fanout.inprocess", 10_000), ("fanout.inprocess.100k", 100_000)]
+    ):
         ctx.log(f"in-process fan-out: {phones:,} phones")
         result = ctx.worker("benchmarks.fanout", "--mode", "inprocess", "--phones", str(phones))
         figure = Figure(
@@ -101,7 +108,9 @@ def network_fanout(ctx: BenchContext) -> list[Figure]:
             **_details(result),
             "raw_post_per_second": post["per_second"],
             "raw_get_health_per_second": get["per_second"],
-            "ratio_to_raw_get": round(result["deliveries_per_second"] / get["per_second"], 4) if get["per_second"] else None,
+            "ratio_to_raw_get": round(result["deliveries_per_second"] / get["per_second"], 4)
+            if get["per_second"]
+            else None,
         },
     )
     figure.notes.append(
@@ -128,4 +137,3 @@ def _profile_network(ctx: BenchContext, phones: int) -> dict[str, Any]:
     profile: dict[str, Any] = {"phones_process": result.get("profile"), "phones_process_gc": result.get("gc")}
     profile["server"] = load(str(server_profile)) if server_profile.exists() else None
     return profile
-

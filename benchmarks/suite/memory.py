@@ -17,7 +17,11 @@ TRACE_PHONES = 10_000
 @benchmark("memory", "memory per idle phone")
 def idle_phone_memory(ctx: BenchContext) -> list[Figure]:
     """Bytes per idle phone beside the identifiers' floor."""
-    sizes = [("memory.idle_phone", 2_000)] if ctx.quick else [("memory.idle_phone", 10_000), ("memory.idle_phone.100k", 100_000)]
+    sizes = (
+        [("memory.idle_phone", 2_000)]
+        if ctx.quick
+        else [("memory.idle_phone", 10_000), ("memory.idle_phone.100k", 100_000)]
+    )
     figures = []
     for figure_id, phones in sizes:
         ctx.log(f"memory: {phones:,} idle phones, and the identifiers' floor")

@@ -64,9 +64,7 @@ def floor_project(features: Path, workdir: Path) -> Path:
     return project
 
 
-def timed_pytest(
-    ctx: BenchContext, args: list[str], cwd: Path, *, profile_to: Path | None = None
-) -> dict[str, Any]:
+def timed_pytest(ctx: BenchContext, args: list[str], cwd: Path, *, profile_to: Path | None = None) -> dict[str, Any]:
     """Run pytest in a subprocess with the timing plugin; its figures plus the process's wall time."""
     timing = Path(tempfile.mkstemp(prefix="timing-", suffix=".json", dir=ctx.workdir)[1])
     env = {key: value for key, value in os.environ.items() if key not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
@@ -98,7 +96,11 @@ def scenario_cost(ctx: BenchContext) -> list[Figure]:
     """The suite's session time per scenario beside the no-op floor's."""
     features = ctx.features.resolve()
     if not features.is_dir() or not any(features.rglob("*.feature")):
-        return [Figure("scenario.cost", "scenario cost", None, "ms/scenario", None, skipped=f"no feature files in {features}")]
+        return [
+            Figure(
+                "scenario.cost", "scenario cost", None, "ms/scenario", None, skipped=f"no feature files in {features}"
+            )
+        ]
     repeats = 1 if ctx.quick else 3
     suite_args = [str(features), "-W", ALREADY_IMPORTED]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
@@ -116,7 +118,9 @@ def scenario_cost(ctx: BenchContext) -> list[Figure]:
         title=f"scenario cost, {suite['collected']} scenarios of {_relative(features)}",
         value=_per_scenario(suite, "session_s"),
         unit="ms/scenario",
-        baseline=Measure("floor: the same scenarios, no-op steps, plain pytest-bdd", _per_scenario(floor, "session_s"), "ms/scenario"),
+        baseline=Measure(
+            "floor: the same scenarios, no-op steps, plain pytest-bdd", _per_scenario(floor, "session_s"), "ms/scenario"
+        ),
         goals=[GOAL],
         details={
             "suite": suite,
@@ -149,4 +153,3 @@ def _relative(path: Path) -> str:
         return str(path.relative_to(Path.cwd())) + "/"
     except ValueError:
         return str(path)
-

@@ -63,7 +63,9 @@ def network_startup(ctx: BenchContext) -> list[Figure]:
             title="start-up, network stack (mjlab serve until its endpoints file and /_sim/health)",
             value=round(min(served), 1),
             unit="ms",
-            baseline=Measure("floor: a one-route uvicorn server in a fresh Python process", round(min(floors), 1), "ms"),
+            baseline=Measure(
+                "floor: a one-route uvicorn server in a fresh Python process", round(min(floors), 1), "ms"
+            ),
             details={"runs_ms": [round(s, 1) for s in served], "floor_runs_ms": [round(f, 1) for f in floors]},
         )
     ]
@@ -87,7 +89,9 @@ def docker_startup(ctx: BenchContext) -> list[Figure]:
             title=title,
             value=round(min(started), 1),
             unit="ms",
-            baseline=Measure(f"floor: docker run --rm {IMAGE} starting Python and exiting", round(min(floors), 1), "ms"),
+            baseline=Measure(
+                f"floor: docker run --rm {IMAGE} starting Python and exiting", round(min(floors), 1), "ms"
+            ),
             details={"runs_ms": [round(s, 1) for s in started], "floor_runs_ms": [round(f, 1) for f in floors]},
         )
     ]

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 FORMAT_VERSION = 1
 PROFILE_LINES = 6
+#: Columns of the table when the output is not a terminal (a log, a pipe).
+WIDE = 150
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -40,7 +42,9 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
         "bench", help="measure the stack's throughput", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
-    parser.add_argument("--json", type=Path, metavar="F", help="where to write the figures (default reports/bench.json)")
+    parser.add_argument(
+        "--json", type=Path, metavar="F", help="where to write the figures (default reports/bench.json)"
+    )
     parser.add_argument("--quick", action="store_true", help="small fleets, one run each, no profiles (under a minute)")
     parser.add_argument(
         "--only", action="append", default=[], metavar="NAME",
@@ -56,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from benchmarks import BenchContext, Figure, environment, load_benchmarks
 
     console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=WIDE)  # `make bench | tee`: keep the table readable
     selected = [b for b in load_benchmarks() if not args.only or any(b.name.startswith(o) for o in args.only)]
     if not selected:
         console.print(f"[red]mjlab bench: no benchmark matches {', '.join(args.only)}[/]")
@@ -114,9 +120,9 @@ def table(figures: Iterable[Figure], seconds: float, quick: bool) -> Table:
     result = Table(
         title=f"mjlab bench{' --quick' if quick else ''}: {seconds:.0f} s", title_justify="left", show_lines=True
     )
-    result.add_column("figure", style="bold", max_width=44)
+    result.add_column("figure", style="bold", max_width=40)
     result.add_column("value", justify="right")
-    result.add_column("baseline (same run)", max_width=40)
+    result.add_column("baseline (same run)", max_width=48)
     result.add_column("ratio", justify="right")
     result.add_column("goal")
     result.add_column("met", justify="center")
@@ -162,8 +168,10 @@ def _profile_lines(name: str, section: Any) -> list[str]:
             lines.append(f"    {row['own_s']:8.3f} s {row['calls']:>9,} calls  {row['function']}")
         return lines
     if "by_line" in section:
-        lines = [f"  [dim]tracemalloc ({name}): {section['traced_bytes_per_phone']:,} bytes/phone traced; top lines:[/]"]
-        for row in section["by_line"][:PROFILE_LINES + 2]:
+        lines = [
+            f"  [dim]tracemalloc ({name}): {section['traced_bytes_per_phone']:,} bytes/phone traced; top lines:[/]"
+        ]
+        for row in section["by_line"][: PROFILE_LINES + 2]:
             lines.append(f"    {row['bytes_per_phone']:8.0f} B/phone  {row['line']}  [dim]{row['code']}[/]")
         return lines
     return [line for key, value in section.items() for line in _profile_lines(f"{name} {key}", value)]

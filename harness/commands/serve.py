@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     from simulator.server import serve
 
-    if not 0 <= args.port <= 65535 - 8:
-        print(f"mjlab serve: --port must be between 0 and {65535 - 8}", file=sys.stderr)
+    if not 0 <= args.port <= 65535 - 25:
+        print(f"mjlab serve: --port must be between 0 and {65535 - 25}", file=sys.stderr)
         return 2
     try:
         with contextlib.suppress(KeyboardInterrupt):

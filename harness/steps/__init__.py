@@ -11,6 +11,7 @@ STEP_MODULES: tuple[str, ...] = (
     "harness.steps.time",
     "harness.steps.journeys",
     "harness.steps.rules",
+    "harness.steps.sms",
     "harness.steps.inbound",
     "harness.steps.inapp",
     "harness.steps.cards",

@@ -90,7 +90,7 @@ _SUR = r'(?: sur "(?P<surface>[^"]+)")?'
     en=rf"{NAME}'s {APP} app shows (?P<count>no|\d+) content cards?{_ON}",
     fr=rf"l'application {APP} d(?:'|e ){NAME} montre (?P<count>aucune|\d+) cartes? de contenu{_SUR}",
     example='Then Alice\'s "Shop" app shows 2 content cards',
-    exemple='Alors l\'application "Shop" d\'Alice montre 2 cartes de contenu',
+    exemple="Alors l'application \"Shop\" d'Alice montre 2 cartes de contenu",
 )
 def shows_count(lab: Lab, name: str, app: str, count: str, surface: str | None = None) -> None:
     """How many cards the app's card screen shows (of every card surface of the app's campaigns, or of one)."""

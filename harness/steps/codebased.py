@@ -30,7 +30,7 @@ def _content(text: str, format_: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        raise ScenarioError(f"the json content {text!r} does not parse; write e.g. {{\"headline\": \"Hi\"}}") from None
+        raise ScenarioError(f'the json content {text!r} does not parse; write e.g. {{"headline": "Hi"}}') from None
 
 
 def experience_from_table(surface: str, datatable: list[list[str]]) -> dict[str, Any]:
@@ -57,7 +57,9 @@ def experience_from_table(surface: str, datatable: list[list[str]]) -> dict[str,
     for row in datatable:
         key = FIELDS.get(row[0].strip().casefold()) if len(row) == 2 else None
         if key is None:
-            raise ScenarioError(f"unknown code-based field {row}; use format, content, priority, or a when | content table")
+            raise ScenarioError(
+                f"unknown code-based field {row}; use format, content, priority, or a when | content table"
+            )
         raw[key] = row[1].strip()
     experience["format"] = raw.get("format", "json").lower()
     experience["content"] = _content(raw.get("content", ""), experience["format"])
@@ -71,11 +73,11 @@ def experience_from_table(surface: str, datatable: list[list[str]]) -> dict[str,
     en=rf"a code-based experience campaign {CAMPAIGN} for the {APP} app on {SURFACE}\s*:?",
     fr=rf"une campagne d'expérience code {CAMPAIGN} pour l'application {APP} sur {SURFACE}\s*:?",
     example='Given a code-based experience campaign "Hero" for the "Shop" app on "home#hero":\n'
-    '  | when                   | content                              |\n'
+    "  | when                   | content                              |\n"
     '  | profile.tier == "gold" | {"headline": "Free shipping, always"} |\n'
     '  | otherwise              | {"headline": "Welcome"}               |',
     exemple='Soit une campagne d\'expérience code "Bandeau" pour l\'application "Shop" sur "home#hero" :\n'
-    '  | quand                  | contenu                          |\n'
+    "  | quand                  | contenu                          |\n"
     '  | profile.tier == "gold" | {"titre": "Livraison offerte"}   |\n'
     '  | sinon                  | {"titre": "Bienvenue"}           |',
 )

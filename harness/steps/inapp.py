@@ -8,7 +8,7 @@ from typing import Any
 from harness.catalogue import step
 from harness.lab import Lab, ScenarioError
 from harness.steps.common import APP, CAMPAIGN, NAME
-from harness.steps.inbound import act, app_messaging, inbound_campaign, look, sdk_errors
+from harness.steps.inbound import act, inbound_campaign, look, sdk_errors
 from simulator.devices.messaging import AppMessaging, InAppScreen
 from simulator.devices.phone import Phone
 
@@ -99,7 +99,7 @@ def _trigger(lifecycle: str | None, tracked: str | None, what: str | None, regio
     rf'|close)|when the (?P<tracked>action|state) "(?P<what>[^"]+)" is tracked|when (?P<region>entering|leaving) '
     rf'"(?P<poi>[^"]+)")\s*:?',
     fr=rf"une campagne de message in-app {CAMPAIGN} pour l'application {APP} affichée (?:(?:au|à l'|à la) "
-    rf'(?P<lifecycle>lancement|installation|mise à jour|fermeture)|quand (?P<tracked>l\'action|l\'état) '
+    rf"(?P<lifecycle>lancement|installation|mise à jour|fermeture)|quand (?P<tracked>l\'action|l\'état) "
     rf'"(?P<what>[^"]+)" est suivie?|(?P<region>en entrant dans|en sortant de) "(?P<poi>[^"]+)")\s*:?',
     example='Given an in-app message campaign "Welcome" for the "Shop" app shown on app launch:\n'
     "  | title   | Welcome back                     |\n  | body    | 15% off today                    |\n"
@@ -132,7 +132,9 @@ def _describe(phone: Phone) -> str:
         shown = messaging.on_screen
         line = f"{app_id}: " + (f"on screen: {shown.screen.describe()}" if shown else "no in-app message on screen")
         if messaging.inapp.displayed:
-            line += "; displayed before: " + ", ".join(repr(s.screen.title or s.screen.body) for s in messaging.inapp.displayed)
+            line += "; displayed before: " + ", ".join(
+                repr(s.screen.title or s.screen.body) for s in messaging.inapp.displayed
+            )
         if messaging.inapp.suppressed:
             line += "; suppressed: " + ", ".join(f"{s.screen.title or s.screen.body!r} ({s.reason})"
                                                  for s in messaging.inapp.suppressed)  # fmt: skip
@@ -190,13 +192,15 @@ def sees_none(lab: Lab, name: str) -> None:
     """No in-app message is on screen on any of the person's phones."""
     shown = _on_screen(lab, name)
     if shown:
-        raise AssertionError(f"expected no in-app message for {name}; {shown[0][0].name} shows {shown[0][2].describe()}")
+        raise AssertionError(
+            f"expected no in-app message for {name}; {shown[0][0].name} shows {shown[0][2].describe()}"
+        )
 
 
 @step(
     "then",
     en=rf'the in-app message on {NAME}\'s phone has the (?P<what>buttons?|image) (?P<values>"[^"]+"(?:(?:, | and )"[^"]+")*)',
-    fr=rf'le message in-app sur le téléphone d(?:\'|e ){NAME} a (?P<what>les boutons|le bouton|l\'image) '
+    fr=rf"le message in-app sur le téléphone d(?:\'|e ){NAME} a (?P<what>les boutons|le bouton|l\'image) "
     rf'(?P<values>"[^"]+"(?:(?:, | et )"[^"]+")*)',
     example='Then the in-app message on Alice\'s phone has the buttons "Shop now" and "Not now"',
     exemple='Alors le message in-app sur le téléphone d\'Alice a les boutons "Acheter" et "Plus tard"',

@@ -153,7 +153,7 @@ def updates(lab: Lab, name: str, app: str, version: str | None = None) -> None:
 
 
 def _next_version(version: str) -> str:
-    major, _, rest = version.partition(".")
+    major = version.partition(".")[0]
     return f"{int(major) + 1}.0" if major.isdigit() else version + ".1"
 
 
@@ -245,7 +245,7 @@ def _metric(report: dict[str, Any], column: str) -> int:
     key = METRICS.get(column.strip().casefold())
     if key is None:
         known = ", ".join(k for k in METRICS if k.isascii())
-        raise ScenarioError(f"unknown metric {column!r}; use one of: {known}, suppressed <reason>, clicked \"<label>\"")
+        raise ScenarioError(f'unknown metric {column!r}; use one of: {known}, suppressed <reason>, clicked "<label>"')
     return int(report[key])
 
 

@@ -96,10 +96,13 @@ def received_not_shown(lab: Lab, name: str, title: str, model: str | None = None
 def taps(lab: Lab, name: str, title: str, button: str | None = None, model: str | None = None) -> None:
     """Tap the banner, or one of its buttons: the app opens on the link and the SDK tracks it."""
     phone, notification = _find(lab, name, title, model)
+    shown = ": ".join(part for part in (notification.title, notification.body) if part)
+    lab.note(name, phone, shown, kind="received", channel="push", at=notification.received_at, ref=notification.message_id)
     try:
         lab.run(phone.tap, notification, button)
     except Exception as error:  # a PhoneError says what is on screen
         raise ScenarioError(str(error)) from None
+    lab.note(name, phone, f'tapped {f"“{button}” on " if button else ""}“{notification.title or shown}”', channel="push")
     lab.settle()
 
 

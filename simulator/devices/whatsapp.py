@@ -167,8 +167,11 @@ class WhatsAppChats:
         """Type and send a message to a business (a chat is started if there is none)."""
         if not text:
             raise PhoneError("WhatsApp does not send an empty message")
-        chat = self.chats.get(_key(business)) or self._open(business)
-        await self.open_chat(chat.business)
+        chat = self.chats.get(_key(business))
+        if chat is None:
+            chat = Chat("+" + _key(business))  # kept once the business has taken the message
+        else:
+            await self.open_chat(chat.business)
         return await self._post(chat, "text", {"type": "text", "text": {"body": text}}, text)
 
     async def tap_button(self, business: str, label: str) -> str:
@@ -217,6 +220,7 @@ class WhatsAppChats:
         message_id = str(sent.get("id", ""))
         at = float(sent.get("timestamp", 0))
         chat.messages.append(ChatMessage(message_id, "sent", kind, text, at, reply_to=reply_to, read=True))
+        self.chats.setdefault(_key(chat.business), chat)
         return message_id
 
     async def _send(self, chat: Chat, payload: dict[str, Any]) -> dict[str, Any]:

@@ -177,9 +177,7 @@ async def test_pipelined_commands_are_answered_in_order(served: Served) -> None:
     greeting = await _reply(reader)
     writer.write(b"EHLO pipeline.test\r\n")
     ehlo = await _reply(reader)
-    writer.write(
-        b"MAIL FROM:<news@acme.example>\r\nRCPT TO:<ann@example.com>\r\nRCPT TO:<bad>\r\nDATA\r\n"
-    )
+    writer.write(b"MAIL FROM:<news@acme.example>\r\nRCPT TO:<ann@example.com>\r\nRCPT TO:<bad>\r\nDATA\r\n")
     replies = [await _reply(reader) for _ in range(4)]
     writer.write(b"From: news@acme.example\r\nSubject: Pipelined\r\n\r\n..dot-stuffed line\r\n.\r\nQUIT\r\n")
     final, bye = await _reply(reader), await _reply(reader)

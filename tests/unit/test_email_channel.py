@@ -3,9 +3,11 @@ and bounces, as a phone's mail app and the report see them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,15 +19,17 @@ from simulator.devices.phone import OS, Phone
 from simulator.gateways.smtp import MailGateway
 from simulator.gateways.smtp.wiring import install
 from simulator.platform.email_api import PIXEL_GIF, provision_email
+from simulator.platform.email_tracking import read_dsn
 from simulator.stack import Stack
 
 pytestmark = pytest.mark.anyio
 
 SANDBOX = "mail"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "email"
 OFFER = {
     "subject": "{{ profile.firstName }}, your offer",
-    "html": '<html><body><p>Hello {{ profile.firstName }}</p><p><a href="https://shop.example/offer?a=1&amp;b=2">See the '
-    'offer</a> or <a href="mailto:care@shop.example">write</a></p></body></html>',
+    "html": '<html><body><p>Hello {{ profile.firstName }}</p><p><a href="https://shop.example/offer?a=1&amp;b=2">'
+    'See the offer</a> or <a href="mailto:care@shop.example">write</a></p></body></html>',
 }
 
 
@@ -157,7 +161,7 @@ async def test_an_invalid_email_is_a_422(world: World, message: dict[str, Any], 
     assert caught.value.body["error"]["detail"][0]["field"] == field
 
 
-# -- the message ---------------------------------------------------------------------------------------------------------
+# -- the message -------------------------------------------------------------------------------------------------------
 
 
 async def test_marketing_mail_is_real_mime_with_list_unsubscribe_and_tracking(world: World) -> None:
@@ -179,7 +183,10 @@ async def test_marketing_mail_is_real_mime_with_list_unsubscribe_and_tracking(wo
     assert 'href="http://core.mjlab.test/t/click/' in html and "shop.example/offer" not in html
     assert 'href="mailto:care@shop.example"' in html, "mailto links are not tracked"
     assert '<img src="http://core.mjlab.test/t/open/' in html
-    assert text.replace("\r\n", "\n").startswith("Hello Ann\n") and "See the offer (http://core.mjlab.test/t/click/" in text
+    assert (
+        text.replace("\r\n", "\n").startswith("Hello Ann\n")
+        and "See the offer (http://core.mjlab.test/t/click/" in text
+    )
     [email] = mailbox(phone).emails
     assert email.one_click and email.subject == "Ann, your offer"
 
@@ -189,7 +196,9 @@ async def test_transactional_mail_has_no_list_unsubscribe_and_uses_the_configure
     configured = await provision_email(
         world.client, SANDBOX, domain="mail.shop.example", from_name="Shop", reply_to="care@shop.example"
     )
-    await world.send(await world.campaign({"subject": "Receipt", "text": "See https://shop.example/o/1"}, "transactional"), profile)
+    await world.send(
+        await world.campaign({"subject": "Receipt", "text": "See https://shop.example/o/1"}, "transactional"), profile
+    )
 
     message = world.sent()
     assert configured["fromAddress"] == "news@mail.shop.example"
@@ -204,13 +213,29 @@ async def test_transactional_mail_has_no_list_unsubscribe_and_uses_the_configure
     assert email.links[0].url.startswith("http://core.mjlab.test/t/click/")
 
 
+async def test_the_recorded_channel_configuration_is_applied(world: World) -> None:
+    body = json.loads((FIXTURES / "channel.json").read_text())
+    profile, _ = await world.person()
+
+    stored = await world.client.call("core", "PUT", "/channels/email", sandbox=SANDBOX, json=body)
+    await world.send(await world.campaign(OFFER), profile)
+
+    assert stored == body
+    assert await world.client.call("core", "GET", "/channels/email", sandbox=SANDBOX) == body
+    message = world.sent()
+    assert message["From"] == "Acme Shop <offers@mail.acme-shop.example>"
+    recorded = world.gateway.calls.last
+    assert recorded is not None and recorded.body["mail_from"].startswith("bounces+")
+    assert recorded.body["mail_from"].endswith("@mail.acme-shop.example")
+
+
 async def test_a_sender_outside_the_domain_is_refused(world: World) -> None:
     with pytest.raises(StackError) as caught:
         await provision_email(world.client, SANDBOX, domain="mail.shop.example", from_address="news@elsewhere.example")
     assert caught.value.status == 422
 
 
-# -- opens and clicks ------------------------------------------------------------------------------------------------------
+# -- opens and clicks --------------------------------------------------------------------------------------------------
 
 
 async def test_the_pixel_counts_an_open_once_and_records_an_event(world: World) -> None:
@@ -246,7 +271,9 @@ async def test_a_click_redirects_to_the_target_counts_and_records_the_event(worl
     report = await world.report(campaign)
     assert report["clicked"] == 1
     events = world.events("message.clicked")
-    assert [(e["channel"], e["url"], e["source"]) for e in events] == [("email", "https://shop.example/offer?a=1&b=2", campaign)] * 2
+    assert [(e["channel"], e["url"], e["source"]) for e in events] == [
+        ("email", "https://shop.example/offer?a=1&b=2", campaign)
+    ] * 2
     assert [m["outcome"] for m in await world.messages(profile)] == ["delivered", "clicked", "clicked"]
 
 
@@ -272,7 +299,7 @@ async def test_the_mailbox_names_what_it_holds_when_asked_for_something_else(wor
         await mailbox(phone).click("Buy now")
 
 
-# -- unsubscribe and bounces -----------------------------------------------------------------------------------------------
+# -- unsubscribe and bounces -------------------------------------------------------------------------------------------
 
 
 async def test_one_click_unsubscribe_excludes_the_very_next_marketing_send(world: World) -> None:
@@ -338,7 +365,9 @@ async def test_an_address_no_phone_holds_bounces_and_is_suppressed(world: World)
     assert missing["error"]["status"] == 404
     assert report["bounces"] == 1
     await world.client.call("core", "DELETE", "/channels/email/suppressions/ghost@example.com", sandbox=SANDBOX)
-    assert (await world.client.call("core", "GET", "/channels/email/suppressions", sandbox=SANDBOX)) == {"suppressions": []}
+    assert (await world.client.call("core", "GET", "/channels/email/suppressions", sandbox=SANDBOX)) == {
+        "suppressions": []
+    }
 
 
 async def test_a_later_dsn_moves_the_message_from_delivered_to_bounced(world: World) -> None:
@@ -358,6 +387,24 @@ async def test_a_later_dsn_moves_the_message_from_delivered_to_bounced(world: Wo
     assert "550 5.1.1" in outcomes[1][1]
 
 
+async def test_a_recorded_dsn_is_read_back() -> None:
+    report = read_dsn((FIXTURES / "dsn_user_unknown.eml").read_bytes())
+
+    assert report is not None
+    assert report.to == "bounces+b6b58ab83fdb452c8dec937c455e4ede@mail.acme-shop.example"
+    assert report.sandbox == "shop"
+    assert report.original_message_id == "<b6b58ab83fdb452c8dec937c455e4ede@mail.acme-shop.example>"
+    [failure] = report.failures
+    assert (failure.address, failure.action, failure.status, failure.hard) == (
+        "ann.lee@example.com",
+        "failed",
+        "5.1.1",
+        True,
+    )
+    assert failure.diagnostic.startswith("550 5.1.1 <ann.lee@example.com>")
+    assert read_dsn((FIXTURES / "transactional_receipt.eml").read_bytes()) is None
+
+
 async def test_the_bounce_intake_takes_a_recorded_dsn_once(world: World) -> None:
     profile, _ = await world.person()
     campaign = await world.campaign(OFFER)
@@ -368,14 +415,21 @@ async def test_the_bounce_intake_takes_a_recorded_dsn_once(world: World) -> None
 
     clock = world.stack.sandboxes.get(SANDBOX).clock
     dsn = build_dsn(
-        queue_id="ABC", return_path=sent.body["mail_from"], failed=[FailedRecipient("ann@example.com", "5.1.1", "550 5.1.1 gone")],
-        original_headers=header_block(world.gateway.raw("latest") or b""), arrived=clock.now(), now=clock.now(), sandbox=SANDBOX,
-    )  # fmt: skip
+        queue_id="ABC",
+        return_path=sent.body["mail_from"],
+        failed=[FailedRecipient("ann@example.com", "5.1.1", "550 5.1.1 gone")],
+        original_headers=header_block(world.gateway.raw("latest") or b""),
+        arrived=clock.now(),
+        now=clock.now(),
+        sandbox=SANDBOX,
+    )
     headers = {"content-type": "message/rfc822"}
 
     first = await world.client.http["core"].post("/email/bounces", content=dsn, headers=headers)
     second = await world.client.http["core"].post("/email/bounces", content=dsn, headers=headers)
-    foreign = await world.client.http["core"].post("/email/bounces", content=b"Subject: hi\r\n\r\nhello", headers=headers)
+    foreign = await world.client.http["core"].post(
+        "/email/bounces", content=b"Subject: hi\r\n\r\nhello", headers=headers
+    )
 
     assert (first.json(), second.json()) == ({"bounces": 1}, {"bounces": 0})
     assert foreign.status_code == 404
@@ -404,7 +458,9 @@ async def test_a_soft_bounce_is_retried_then_counted_without_suppression(world: 
 
 async def test_a_transient_fault_is_retried_and_delivered(world: World) -> None:
     profile, phone = await world.person()
-    await world.client.call("smtp_http", "POST", "/_sim/faults", json={"error": "LocalError", "status": 451, "times": 2})
+    await world.client.call(
+        "smtp_http", "POST", "/_sim/faults", json={"error": "LocalError", "status": 451, "times": 2}
+    )
     campaign = await world.campaign(OFFER)
 
     await world.send(campaign, profile)

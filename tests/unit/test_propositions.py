@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from inbound_world import APP, SANDBOX, World, fetch_event, in_world
 
 from simulator.platform.propositions import Surface, SurfaceError, proposition_source, store_of, withdraw
 from simulator.platform.propositions.decisions import CONTENT_CARD_SCHEMA, HTML_ITEM, IN_APP_SCHEMA, JSON_ITEM
-from tests.unit.inbound_world import APP, SANDBOX, World, fetch_event, in_world
 
 ECID = f"{1:038d}"
 HERO = f"mobileapp://{APP}/home#hero"
@@ -29,7 +29,7 @@ def tracking(kind: str, propositions: list[dict[str, Any]], **decisioning: Any) 
                     "_experience": {"decisioning": body}}}  # fmt: skip
 
 
-# -- surfaces ---------------------------------------------------------------------------------------------------------
+# -- surfaces --------------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -63,13 +63,15 @@ def test_bad_surfaces_say_why(uri: str, why: str) -> None:
         Surface.parse(uri)
 
 
-# -- fetch --------------------------------------------------------------------------------------------------------------
+# -- fetch -----------------------------------------------------------------------------------------------------------
 
 
 def test_fetch_answers_each_channel_in_the_edge_shape() -> None:
     async def test(world: World) -> None:
         alice, _ = await world.person("Alice")
-        await world.campaign("inapp", {"title": "Hi {{ profile.firstName }}", "trigger": {"event": "action", "name": "buy"}}, alice)
+        await world.campaign(
+            "inapp", {"title": "Hi {{ profile.firstName }}", "trigger": {"event": "action", "name": "buy"}}, alice
+        )
         await world.campaign("contentCard", {"surface": CARDS, "title": "Spring", "expiryDate": "2026-02-01"}, alice)
         await world.campaign("codeBased", {"surface": HERO, "content": {"headline": "Hello"}}, alice)
         await world.campaign("codeBased", {"surface": f"{HERO}2", "format": "html", "content": "<p>Hi</p>"}, alice)
@@ -106,7 +108,9 @@ def test_only_what_is_live_for_that_profile() -> None:
         alice, _ = await world.person("Alice")
         await world.person("Bob")
         await world.campaign("codeBased", {"surface": HERO, "content": {"for": "alice"}}, alice)
-        assert decisions(await world.edge(fetch_event(ECID, HERO)))[0]["items"][0]["data"]["content"] == {"for": "alice"}
+        assert decisions(await world.edge(fetch_event(ECID, HERO)))[0]["items"][0]["data"]["content"] == {
+            "for": "alice"
+        }
         assert decisions(await world.edge(fetch_event(f"{2:038d}", HERO))) == []
 
     in_world(test)
@@ -182,7 +186,7 @@ def test_variants_are_chosen_from_profile_and_recent_events() -> None:
     in_world(test)
 
 
-# -- tracking -----------------------------------------------------------------------------------------------------------
+# -- tracking --------------------------------------------------------------------------------------------------------
 
 
 def test_tracking_is_counted_per_campaign() -> None:
@@ -217,7 +221,7 @@ def test_disqualified_is_not_served_again() -> None:
     in_world(test)
 
 
-# -- what Edge refuses --------------------------------------------------------------------------------------------------
+# -- what Edge refuses -----------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -261,7 +265,12 @@ def test_a_fetch_without_surfaces_is_malformed() -> None:
         ("display", lambda d: d.update(propositionEventType={"interact": 1}), 422, "propositionEventType"),
         ("display", lambda d: d["propositions"][0].pop("scopeDetails"), 422, "propositions.0"),
         ("display", lambda d: d["propositions"][0].update(scope="nope"), 422, "propositions.0.scope"),
-        ("display", lambda d: d["propositions"][0].update(scope=f"mobileapp://{APP}/else"), 422, "propositions.0.scope"),
+        (
+            "display",
+            lambda d: d["propositions"][0].update(scope=f"mobileapp://{APP}/else"),
+            422,
+            "propositions.0.scope",
+        ),
         ("interact", lambda d: None, 422, "propositionAction"),
         ("suppressDisplay", lambda d: None, 422, "propositionAction.reason"),
         ("display", lambda d: d["propositions"][0].update(id="never-issued"), 404, "propositions.0.id"),
@@ -288,10 +297,32 @@ def test_a_message_for_an_unknown_app_fails_to_send_and_an_invalid_surface_is_re
         alice, _ = await world.person("Alice")
         campaign = await world.campaign("codeBased", {"surface": "mobileapp://com.other.app/x", "content": {}}, alice)
         report = await world.report(campaign)
-        assert report["errors"] == 1 and report["errorReasons"] == {"unknown app com.other.app": 1} and report["reconciles"]
+        assert (
+            report["errors"] == 1
+            and report["errorReasons"] == {"unknown app com.other.app": 1}
+            and report["reconciles"]
+        )
         body = {"name": "bad", "channel": "contentCard", "message": {"surface": "home", "title": "x"}}
         refused = await world.call("POST", "/campaigns", body, ok=False)
         assert refused["error"]["detail"][0]["field"] == "message.surface"
         assert store_of(world.stack.platform.state(SANDBOX)).of_profile(alice) == []
+
+    in_world(test)
+
+
+def test_a_condition_on_a_missing_attribute_does_not_hold_and_a_bad_one_is_refused() -> None:
+    async def test(world: World) -> None:
+        alice, _ = await world.person("Alice")
+        variants = [{"when": "profile.tier == 'gold'", "content": {"v": "gold"}}]
+        campaign = await world.campaign(
+            "codeBased", {"surface": HERO, "content": {"v": "x"}, "variants": variants}, alice
+        )
+        assert decisions(await world.edge(fetch_event(ECID, HERO)))[0]["items"][0]["data"]["content"] == {"v": "x"}
+        assert (await world.report(campaign))["excluded"] == 0
+        bad = {"surface": HERO, "content": {}, "variants": [{"when": "profile.tier ==", "content": {}}]}
+        refused = await world.call(
+            "POST", "/campaigns", {"name": "b", "channel": "codeBased", "message": bad}, ok=False
+        )
+        assert refused["error"]["detail"][0]["field"] == "message.variants.0.when"
 
     in_world(test)

@@ -17,7 +17,7 @@ from simulator.gateways.faults import FaultRule
 from simulator.gateways.twilio import SubscriberCreate, TwilioGateway
 from simulator.gateways.twilio.keywords import REPLIES, Keyword
 from simulator.gateways.twilio.provision import DEFAULT_NUMBER, provision_sms
-from simulator.gateways.twilio.wiring import install
+from simulator.gateways.twilio.wiring import PlatformWebhooks, install
 from simulator.stack import Stack
 
 pytestmark = pytest.mark.anyio
@@ -157,7 +157,8 @@ async def test_stop_updates_consent_at_once_and_beats_transactional_messages(lab
     assert (report["sent"], report["excluded"]) == (0, 1)
     assert report["exclusions"] == [{"reason": "SMSNoConsent", "code": "050104", "count": 1}]
     [record] = await lab.log(profile)
-    assert record["reason"] == f"SMSNoConsent: opted out by STOP to {lab.provisioned['messagingServiceSid']}"
+    assert record["reason"] == "SMSNoConsent"
+    assert record["detail"] == f"opted out by STOP to {lab.provisioned['messagingServiceSid']}"
     assert threads(phone).thread(BUSINESS).bodies() == ["STOP", REPLIES[Keyword.OPT_OUT]]
 
     await threads(phone).reply(BUSINESS, "start")
@@ -323,6 +324,10 @@ async def test_the_channel_configuration_is_validated_and_shown_without_its_toke
     assert shown["accountSid"] == lab.provisioned["accountSid"]
     assert shown["authToken"] == "***" + lab.provisioned["authToken"][-4:]
     assert shown["statusCallback"] == f"http://core.mjlab.test/webhooks/twilio/{SANDBOX}/status"
+    again = {k: lab.provisioned[k] for k in ("accountSid", "authToken", "numbers")}
+    redone = await lab.client.call("core", "PUT", "/channels/sms", sandbox=SANDBOX, json=again)
+    assert redone["statusCallback"] == f"{lab.stack.urls['core']}/webhooks/twilio/{SANDBOX}/status"
+    assert redone["messagingServiceSid"] is None
     with pytest.raises(StackError) as caught:
         await lab.client.call(
             "core", "PUT", "/channels/sms", sandbox=SANDBOX,
@@ -352,3 +357,21 @@ async def test_an_unconfigured_sandbox_counts_an_error(lab: Lab) -> None:
     await lab.client.settle("bare")
     report = await lab.client.call("core", "GET", f"/campaigns/{created['id']}/report", sandbox="bare")
     assert (report["errors"], report["errorReasons"], report["reconciles"]) == (1, {"SMSChannelNotConfigured": 1}, True)
+
+
+async def test_the_in_process_webhook_path_checks_the_signature_as_the_route_does(lab: Lab) -> None:
+    profile, _ = await lab.person("+15551230001")
+    poster = lab.gateway.courier.webhooks
+    assert isinstance(poster, PlatformWebhooks)
+    url = f"{lab.stack.urls['core']}/webhooks/twilio/{SANDBOX}/inbound"
+    form = {"From": "+15551230001", "To": BUSINESS, "Body": "STOP", "MessageSid": "SM" + "1" * 32}
+    forged = await poster.post(url, data=form, headers={"X-Twilio-Signature": "AAAA"})
+    assert forged.status == 403
+    assert (await lab.profile(profile))["consents"]["marketing"]["sms"] == {"val": "y"}
+    unknown = await poster.post(url.replace(f"/{SANDBOX}/", "/nowhere/"), data=form, headers={})
+    assert unknown.status == 404
+    signature = RequestValidator(lab.provisioned["authToken"]).compute_signature(url, form)
+    accepted = await poster.post(url, data=form, headers={"x-twilio-signature": signature})
+    assert (accepted.status, accepted.content_type) == (200, "text/xml")
+    assert "<Response>" in accepted.text
+    assert (await lab.profile(profile))["consents"]["marketing"]["sms"] == {"val": "n"}

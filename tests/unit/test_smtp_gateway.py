@@ -17,6 +17,7 @@ from simulator.devices.delivery import MessageChannel, MessageDelivery, PushDeli
 from simulator.devices.hub import DeviceHub
 from simulator.gateways.faults import FaultRule
 from simulator.gateways.smtp import BounceRule, InboundMail, MailGateway, RateLimit, create_app, parse_message
+from simulator.gateways.smtp.mime import read_simple
 from simulator.sandboxes import Sandboxes
 
 pytestmark = pytest.mark.anyio
@@ -29,7 +30,9 @@ def load(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-def simple(to: str = "ann@example.com", *, sandbox: str | None = None, subject: str = "Hello", body: str = "Hi") -> bytes:
+def simple(
+    to: str = "ann@example.com", *, sandbox: str | None = None, subject: str = "Hello", body: str = "Hi"
+) -> bytes:
     head = f"From: Shop <shop@example.org>\r\nTo: {to}\r\nSubject: {subject}\r\n"
     head += "Date: Mon, 05 Jan 2026 09:00:00 +0000\r\nMessage-ID: <m.1@example.org>\r\n"
     if sandbox:
@@ -94,7 +97,7 @@ async def sim(world: World) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-# -- parsing and delivery ------------------------------------------------------------------------------------------
+# -- parsing and delivery ----------------------------------------------------------------------------------------------
 
 
 async def test_a_recorded_marketing_email_reaches_the_phone_of_its_sandbox(world: World) -> None:
@@ -133,6 +136,34 @@ async def test_encoded_words_base64_and_quoted_printable_parts_are_decoded(world
     assert mail.text is not None and mail.text.startswith("Bonjour Zoé,\n")
     assert mail.html is not None and '<a href="https://www.boutique.example/commande/88">' in mail.html
     assert "PDF" not in (mail.text + mail.html)
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in FIXTURES.glob("*.eml")))
+async def test_the_fast_reader_and_the_standard_parser_agree(name: str) -> None:
+    raw = load(name)
+
+    fast, full = parse_message(raw), parse_message(raw, full_parser=True)
+
+    assert fast == full
+    assert read_simple(raw) is not None, "every recorded message takes the fast path"
+
+
+async def test_utf8_headers_are_read_and_other_oddities_go_to_the_standard_parser() -> None:
+    utf8 = "From: Zoé <zoe@example.fr>\r\nSubject: Été\r\n\r\nCorps\r\n".encode()
+    latin1 = "From: Zoé <zoe@example.fr>\r\nSubject: Été\r\n\r\nCorps\r\n".encode("latin-1")
+    no_boundary = b"From: a@example.org\r\nContent-Type: multipart/alternative\r\n\r\nbody\r\n"
+
+    assert read_simple(utf8) is not None, "internationalized headers are UTF-8 (RFC 6532)"
+    assert read_simple(latin1) is None and read_simple(no_boundary) is None
+    for mail in (parse_message(utf8), parse_message(utf8, full_parser=True)):
+        assert (mail.from_header, mail.from_address, mail.subject, mail.text) == (
+            "Zoé <zoe@example.fr>",
+            "zoe@example.fr",
+            "Été",
+            "Corps\n",
+        )
+    assert parse_message(latin1).from_address == "zoe@example.fr"
+    assert parse_message(no_boundary).from_address == "a@example.org"
 
 
 async def test_without_the_sandbox_header_mail_goes_to_the_default_sandbox(world: World) -> None:
@@ -187,7 +218,7 @@ async def test_an_offline_phone_gets_its_mail_when_it_comes_back(world: World) -
     assert call.extra["recipients"]["ann@example.com"]["outcome"] == "delivered"
 
 
-# -- the envelope ----------------------------------------------------------------------------------------------------
+# -- the envelope ------------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("address", ["ann", "ann@", "@example.com", "ann@localhost", "ann@exa mple.com", "a@b@c.com"])
@@ -259,7 +290,7 @@ async def test_an_address_no_phone_holds_bounces_hard_550_5_1_1(world: World) ->
 
 @pytest.mark.parametrize(("kind", "reply"), [("hard", (550, "5.1.1")), ("soft", (452, "4.2.2"))])
 async def test_a_bounce_rule_refuses_mail_for_its_address(world: World, kind: str, reply: tuple[int, str]) -> None:
-    world.gateway.bounces.add(BounceRule(address="ANN@example.com", kind=kind))  # type: ignore[arg-type]
+    world.gateway.bounces.add(BounceRule.model_validate({"address": "ANN@example.com", "kind": kind}))
 
     answer = await world.gateway.submit(SENDER, ["ann@example.com"], simple())
 
@@ -313,7 +344,7 @@ async def test_a_partial_failure_sends_a_dsn_to_the_sender_phone(world: World) -
     assert dsn.payload["headers"]["Auto-Submitted"] == "auto-replied"
 
 
-# -- faults and rate limits -------------------------------------------------------------------------------------------
+# -- faults and rate limits --------------------------------------------------------------------------------------------
 
 
 async def test_an_injected_421_is_answered_and_recorded(world: World) -> None:
@@ -351,14 +382,16 @@ async def test_the_rate_limit_counts_on_the_sandbox_clock(world: World) -> None:
     assert later.code == 250
 
 
-# -- the /_sim/ routes ------------------------------------------------------------------------------------------------
+# -- the /_sim/ routes -------------------------------------------------------------------------------------------------
 
 
 async def test_messages_are_listed_filtered_fetched_raw_and_cleared(world: World, sim: httpx.AsyncClient) -> None:
     world.sandboxes.open("other")
     world.phone("other-phone", "bob@example.com", "other")
     await world.gateway.submit(SENDER, ["ann@example.com"], simple(subject="Spring offer"))
-    await world.gateway.submit(SENDER, ["bob@example.com"], simple("bob@example.com", sandbox="other", subject="Receipt"))
+    await world.gateway.submit(
+        SENDER, ["bob@example.com"], simple("bob@example.com", sandbox="other", subject="Receipt")
+    )
 
     everything = (await sim.get("/_sim/messages")).json()
     by_to = (await sim.get("/_sim/messages", params={"to": "BOB@example.com"})).json()

@@ -139,6 +139,9 @@ def test_a_template_reaches_the_phone_rendered_and_its_statuses_fill_the_report(
         report = await world.report(campaign)
         assert (report["opened"], report["reconciles"]) == (1, True)
         assert [outcome for outcome, _, _ in await world.log(profile)] == ["sent", "delivered", "opened"]
+        webhooks = world.gateway.webhooks.log.calls
+        assert [(w.status, w.delivered) for w in webhooks] == [(200, True)] * 3
+        assert all(w.path == world.business["callback_url"] for w in webhooks)
 
     in_world(test)
 
@@ -446,5 +449,23 @@ def test_a_phone_on_http_services_reaches_the_gateway_as_in_network_mode() -> No
         report = await world.report(campaign)
         assert (report["delivered"], report["opened"], report["customActions"]) == (1, 1, {"NO": 1})
         assert world.events()[-1]["button"] == {"id": "NO", "title": "No thanks"}
+
+    in_world(test)
+
+
+def test_the_phone_refuses_what_a_person_could_not_do() -> None:
+    async def test(world: World) -> None:
+        _, phone = await world.person()
+        with pytest.raises(LookupError, match="no WhatsApp business at '\\+15550009999'"):
+            await chats(phone).send_text("+1 555 000 9999", "hello?")
+        assert chats(phone).chats == {}
+        with pytest.raises(PhoneError, match="empty message"):
+            await chats(phone).send_text(world.number, "")
+        with pytest.raises(PhoneError, match="no WhatsApp chat with"):
+            await chats(phone).open_chat(world.number)
+        assert phone is not None
+        await phone.go_offline()
+        with pytest.raises(PhoneError, match="is offline"):
+            await chats(phone).send_text(world.number, "hi")
 
     in_world(test)

@@ -90,8 +90,9 @@ class Hooks:
 class GatewayServices:
     """A phone's services reduced to texting through the gateway."""
 
-    def __init__(self, gateway: TwilioGateway) -> None:
+    def __init__(self, gateway: TwilioGateway, hub: DeviceHub) -> None:
         self.gateway = gateway
+        self.hub = hub
 
     async def send_message(self, phone: Phone, channel: MessageChannel, payload: dict[str, Any]) -> dict[str, Any]:
         assert phone.phone_number is not None
@@ -102,8 +103,6 @@ class GatewayServices:
 
     async def fetch(self, phone: Phone, url: str, **_: Any) -> FetchResult:
         return FetchResult(0, url, "")
-
-    hub: DeviceHub
 
 
 class World:
@@ -124,8 +123,7 @@ class World:
         self.gateway.add_number(
             NumberCreate(account_sid=self.grant.account_sid, phone_number=BUSINESS, sms_url=INBOUND_URL)
         )
-        self.services = GatewayServices(self.gateway)
-        self.services.hub = self.hub
+        self.services = GatewayServices(self.gateway, self.hub)
         self.phone = Phone(device_id="phone-1", sandbox="prod", os=OS.ANDROID, services=self.services,  # type: ignore[arg-type]
                            name="Ann", phone_number=PERSON)  # fmt: skip
         self.hub.attach(self.phone)

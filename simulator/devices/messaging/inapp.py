@@ -74,7 +74,9 @@ class InAppMessages:
     def matching(self, data: dict[str, Any]) -> list[InAppRule]:
         """The messages this event triggers (condition holds, frequency allows, not already on screen)."""
         showing = self.on_screen.rule.ref.activity_id if self.on_screen else None
-        return [r for r in self.rules if r.ref.activity_id != showing and evaluate(r.condition, data) and self.allowed(r)]
+        return [
+            r for r in self.rules if r.ref.activity_id != showing and evaluate(r.condition, data) and self.allowed(r)
+        ]
 
     def take_pending(self) -> list[InAppRule]:
         """The messages waiting for the foreground that are still live (fetched last time)."""

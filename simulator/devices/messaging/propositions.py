@@ -102,7 +102,9 @@ def _text(value: Any) -> str:
 
 def _in_app(decisions: Decisions, ref: PropositionRef, condition: dict[str, Any], data: dict[str, Any]) -> None:
     layout = layout_of(data.get("mobileParameters") or {})
-    decisions.rules.append(InAppRule(ref, condition, str(data.get("content", "")), layout, str(data.get("frequency", "every"))))
+    decisions.rules.append(
+        InAppRule(ref, condition, str(data.get("content", "")), layout, str(data.get("frequency", "every")))
+    )
 
 
 def _card(decisions: Decisions, ref: PropositionRef, condition: dict[str, Any], data: dict[str, Any]) -> None:
@@ -135,7 +137,9 @@ def _ruleset(decisions: Decisions, proposition: dict[str, Any], item: dict[str, 
 
 def _content(decisions: Decisions, proposition: dict[str, Any], item: dict[str, Any]) -> None:
     data = item.get("data") or {}
-    ref = PropositionRef(proposition["id"], proposition["scope"], proposition.get("scopeDetails") or {}, str(item.get("id")))
+    ref = PropositionRef(
+        proposition["id"], proposition["scope"], proposition.get("scopeDetails") or {}, str(item.get("id"))
+    )
     kind = "html" if item.get("schema") == HTML_ITEM else "json"
     decisions.experiences.append(Experience(ref, kind, data.get("content")))
 
@@ -151,7 +155,11 @@ ITEMS: dict[str, Callable[[Decisions, dict[str, Any], dict[str, Any]], None]] = 
 def read_payload(payload: list[dict[str, Any]], surfaces: list[str]) -> dict[str, Decisions]:
     """The decisions of a `personalization:decisions` payload for each surface asked for (empty when none)."""
     by_surface = {surface: Decisions() for surface in surfaces}
+    seen: set[str] = set()
     for proposition in payload:
+        if proposition.get("id") in seen:
+            continue
+        seen.add(str(proposition.get("id")))
         decisions = by_surface.setdefault(str(proposition.get("scope")), Decisions())
         for item in proposition.get("items") or []:
             reader = ITEMS.get(str(item.get("schema")))

@@ -59,8 +59,8 @@ MATCHERS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def _matcher(definition: Mapping[str, Any], data: Data) -> bool:
-    key, op = definition.get("key"), definition.get("matcher")
-    present = key in data and data[key] is not None
+    key, op = str(definition.get("key")), definition.get("matcher")
+    present = data.get(key) is not None
     if op == "ex":
         return present
     if op == "nx":

@@ -20,11 +20,18 @@ one `AppMessaging` per installed app, which holds the app's in-app rules, card i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from simulator.devices.messaging.cards import CardInbox, CardView
-from simulator.devices.messaging.inapp import InAppMessages, InAppRule, Shown
-from simulator.devices.messaging.propositions import Experience, PropositionRef, read_payload, tracking_event
+from simulator.devices.messaging.inapp import InAppMessages, Shown
+from simulator.devices.messaging.propositions import (
+    Experience,
+    InAppRule,
+    PropositionRef,
+    read_payload,
+    tracking_event,
+)
 from simulator.devices.phone import OS, AppState, InstalledApp, PhoneError
 
 if TYPE_CHECKING:
@@ -94,16 +101,17 @@ class AppMessaging:
             identity_map.setdefault(namespace, []).append({"id": value})
         return identity_map
 
-    async def edge(self, events: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """Send events (after what was queued offline); None when offline or refused."""
+    async def edge(self, events: list[dict[str, Any]], *, queue: bool = True) -> dict[str, Any] | None:
+        """Send events (after what was queued offline); None when offline (they wait, if `queue`) or refused."""
         phone = self.device.phone
         if not phone.online:
-            self.outbox.extend(events)
+            if queue:
+                self.outbox.extend(events)
             return None
         batch, self.outbox = [*self.outbox, *events], []
         try:
             answer = await phone.services.send_edge(phone, batch)
-        except Exception as error:  # noqa: BLE001 - the SDK logs what the Edge endpoint refused and carries on
+        except Exception as error:
             self.errors.append(str(error))
             return None
         for handle in answer.get("handle") or []:
@@ -122,7 +130,7 @@ class AppMessaging:
             "xdm": {"eventType": "personalization.request", "identityMap": self.identity_map()},
             "query": {"personalization": {"surfaces": surfaces}},
         }
-        answer = await self.edge([event])
+        answer = await self.edge([event], queue=False)
         if answer is None:
             return False
         payload = [
@@ -158,7 +166,10 @@ class AppMessaging:
         }
 
     async def present(
-        self, triggered: list[InAppRule], waiting: list[InAppRule] = (), extra: list[dict[str, Any]] = ()  # type: ignore[assignment]
+        self,
+        triggered: Sequence[InAppRule],
+        waiting: Sequence[InAppRule] = (),
+        extra: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Track what an event triggered, then display the best ranked message and suppress the rest (Conflict);
         when the app is not on screen, the triggered messages wait."""
@@ -242,7 +253,9 @@ class AppMessaging:
 
     async def send_event(self, event_type: str, data: dict[str, Any] | None = None) -> None:
         """The app sends an experience event of its own (`Edge.sendEvent`)."""
-        await self.edge([{"xdm": {"eventType": event_type, "identityMap": self.identity_map()}, "data": dict(data or {})}])
+        await self.edge(
+            [{"xdm": {"eventType": event_type, "identityMap": self.identity_map()}, "data": dict(data or {})}]
+        )
 
     async def region(self, name: str, kind: str) -> None:
         """A point of interest was entered (`entry`) or left (`exit`)."""
@@ -274,7 +287,9 @@ class AppMessaging:
         self.inapp.on_screen = None
         interaction = button.interaction or button.label
         events = [
-            tracking_event(self.identity_map(), "interact", [shown.rule.ref], {"id": interaction, "label": button.label}),
+            tracking_event(
+                self.identity_map(), "interact", [shown.rule.ref], {"id": interaction, "label": button.label}
+            ),
             tracking_event(self.identity_map(), "dismiss", [shown.rule.ref]),
         ]
         if button.link:

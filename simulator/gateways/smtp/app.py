@@ -31,7 +31,8 @@ from simulator.gateways.faults import FaultRule
 from simulator.gateways.recording import RecordedCall
 from simulator.gateways.smtp.errors import SmtpError
 from simulator.gateways.smtp.models import BounceRule, InboundRoute, RateLimit
-from simulator.gateways.smtp.service import MailGateway, message_json
+from simulator.gateways.smtp.records import message_json
+from simulator.gateways.smtp.service import MailGateway
 
 logger = logging.getLogger(__name__)
 

@@ -43,9 +43,12 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
-def decode(value: object) -> str:
-    """A header value as text: unfolded, encoded words (RFC 2047) and 8-bit bytes decoded."""
-    text = value if isinstance(value, str) else str(make_header(decode_header(value)))  # type: ignore[arg-type]
+def decode(value: str) -> str:
+    """A header value as text: unfolded, encoded words (RFC 2047) and 8-bit bytes (as UTF-8) decoded."""
+    text = value
+    if not text.isascii():
+        # 8-bit bytes arrive as surrogate escapes: internationalized headers are UTF-8 (RFC 6532).
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if "=?" in text:
         with contextlib.suppress(ValueError, LookupError, UnicodeError):
             text = str(make_header(decode_header(text)))
@@ -82,7 +85,7 @@ def _bodies(message: Message) -> tuple[str | None, str | None]:
     return text, html
 
 
-def _headers(fields: list[tuple[str, object]]) -> dict[str, str]:
+def _headers(fields: list[tuple[str, str]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in fields:
         if name not in headers:
@@ -112,19 +115,20 @@ def _addresses(values: list[str]) -> list[str]:
     return [address for _, address in getaddresses(values) if address]
 
 
-def parse_message(raw: bytes, *, headers_only: bool = False) -> ParsedMail:
-    """Read a message from its bytes; `headers_only` skips the bodies (a message too big to take)."""
+def parse_message(raw: bytes, *, headers_only: bool = False, full_parser: bool = False) -> ParsedMail:
+    """Read a message from its bytes; `headers_only` skips the bodies (a message too big to take), `full_parser`
+    skips the fast reader."""
     text: str | None = None
     html: str | None = None
-    fields: list[tuple[str, object]]
-    simple = None if headers_only else read_simple(raw)
+    fields: list[tuple[str, str]]
+    simple = None if headers_only or full_parser else read_simple(raw)
     if simple is not None:
         fields, text, html = list(simple[0]), simple[1], simple[2]
     elif headers_only:
-        fields = list(_HEADER_PARSER.parsebytes(raw, headersonly=True).items())
+        fields = list(_HEADER_PARSER.parsebytes(raw, headersonly=True).raw_items())
     else:
         message = _PARSER.parsebytes(raw)
-        fields = list(message.items())
+        fields = list(message.raw_items())
         text, html = _bodies(message)
     headers = _headers(fields)
     from_header = _lookup(headers, "From") or ""

@@ -44,12 +44,13 @@ from simulator.clock import pause
 from simulator.devices.delivery import MessageChannel, MessageDelivery
 from simulator.devices.hub import DeviceHub
 from simulator.gateways.faults import FaultInjector
-from simulator.gateways.recording import CallLog, RecordedCall
+from simulator.gateways.recording import RecordedCall
 from simulator.gateways.smtp.dsn import HOSTNAME, FailedRecipient, build_dsn, header_block
 from simulator.gateways.smtp.errors import SmtpError, split_reply
 from simulator.gateways.smtp.models import MAX_MESSAGE_BYTES, MAX_RECIPIENTS, ParsedMail, Submission
 from simulator.gateways.smtp.parsing import domain_of, is_mailbox, parse_message
 from simulator.gateways.smtp.policies import BounceRules, RateLimiter
+from simulator.gateways.smtp.records import MessageLog, Transaction
 from simulator.gateways.smtp.routing import InboundMail, InboundRoutes
 from simulator.gateways.webhooks import WebhookSender
 from simulator.sandboxes import DEFAULT_SANDBOX, Sandbox, Sandboxes
@@ -80,12 +81,12 @@ class MailGateway:
         self._sandboxes = sandboxes
         self._hub = hub
         self.max_message_bytes = max_message_bytes
-        self.calls = CallLog()
+        self._log = MessageLog(max_message_bytes)
+        self.calls = self._log.calls
         self.faults = FaultInjector(seed=f"{sandboxes.seed}/smtp/faults")
         self.bounces = BounceRules()
         self.rate_limits = RateLimiter()
         self.routes = InboundRoutes(webhooks)
-        self._raw: dict[str, bytes] = {}
         self._held: dict[str, list[_Held]] = {}
         hub.on_online(self._flush_held)
         sandboxes.on_close(lambda sandbox: self.forget_sandbox(sandbox.name))
@@ -348,40 +349,19 @@ class MailGateway:
         *,
         kind: str = "message",
     ) -> RecordedCall:
-        code, enhanced, _ = split_reply(reply)
         clock_owner = sandbox or self._sandboxes.get(DEFAULT_SANDBOX)
-        outcome = "accepted" if code < 400 else "deferred" if code < 500 else "rejected"
-        body = {**mail.to_json(), "mail_from": mail_from, "rcpt_tos": rcpt_tos}
-        call = RecordedCall(
-            id=queue_id,
-            at=clock_owner.clock.timestamp(),
-            method="SMTP",
-            path="DATA",
-            headers=mail.headers,
-            body=body,
-            status=code,
-            response=reply,
-            reason=enhanced if code >= 400 else None,
-            token=rcpt_tos[0] if rcpt_tos else None,
-            sandbox=sandbox.name if sandbox else None,
-            delivered=False,
-            extra={"kind": kind, "outcome": outcome, "recipients": recipients, "added_headers": added or {}},
+        transaction = Transaction(
+            queue_id, sandbox.name if sandbox else None, clock_owner.clock.timestamp(), mail_from, rcpt_tos
         )
-        self.calls.record(call)
-        if len(raw) <= self.max_message_bytes:
-            self._raw[queue_id] = raw
-        return call
+        return self._log.record(transaction, mail, raw, reply, recipients, added, kind=kind)
 
     def raw(self, message_id: str) -> bytes | None:
         """The bytes of a recorded message as they were received (`latest` accepted), or None."""
-        call = self.calls.get(message_id)
-        return self._raw.get(call.id) if call is not None else None
+        return self._log.raw(message_id)
 
     def clear_messages(self, sandbox: str | None = None) -> int:
         """Forget recorded messages (of one sandbox, or all); returns how many were dropped."""
-        dropped = self.calls.clear(sandbox)
-        self._raw = {call.id: self._raw[call.id] for call in self.calls if call.id in self._raw}
-        return dropped
+        return self._log.clear(sandbox)
 
     # -- state --------------------------------------------------------------------------------------------------
 
@@ -404,21 +384,3 @@ class MailGateway:
                 self._held[device_id] = kept
             else:
                 del self._held[device_id]
-
-
-def message_json(call: RecordedCall) -> dict[str, Any]:
-    """A recorded message as `/_sim/messages` serves it."""
-    return {
-        "id": call.id,
-        "at": call.at,
-        "sandbox": call.sandbox,
-        **call.body,
-        "status": call.status,
-        "reply": call.response,
-        "outcome": call.extra.get("outcome"),
-        "kind": call.extra.get("kind", "message"),
-        "recipients": call.extra.get("recipients", {}),
-        "added_headers": call.extra.get("added_headers", {}),
-        "delivered": call.delivered,
-        **({"route": call.extra["route"]} if "route" in call.extra else {}),
-    }

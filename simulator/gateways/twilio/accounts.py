@@ -10,6 +10,7 @@ service, the number itself otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from simulator.gateways.twilio.models import ContentCreate, DeliveryFailure, LineType
@@ -74,6 +75,23 @@ class Content:
     account_sid: str
     template: ContentCreate
     created_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        """As the Content API answers (dates in ISO 8601, as that API writes them)."""
+        created = datetime.fromtimestamp(self.created_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        url = f"https://content.twilio.com/v1/Content/{self.sid}"
+        return {
+            "sid": self.sid,
+            "account_sid": self.account_sid,
+            "friendly_name": self.template.friendly_name,
+            "language": self.template.language,
+            "variables": self.template.variables,
+            "types": self.template.types,
+            "url": url,
+            "date_created": created,
+            "date_updated": created,
+            "links": {"approval_fetch": f"{url}/ApprovalRequests"},
+        }
 
 
 @dataclass(slots=True, eq=False)

@@ -20,11 +20,12 @@ async def provision_sms(
     """Create a Twilio account and `number` (and, with `rcs_agent`, a Messaging Service with that RCS sender) and
     configure the platform's SMS channel with them.
 
-    Returns `{"accountSid", "authToken", "numbers", "messagingServiceSid", "inboundUrl"}`.
+    Returns `{"accountSid", "authToken", "numbers", "statusCallback", "messagingServiceSid", "inboundUrl"}`.
     """
     grant = await client.call("twilio", "POST", "/_sim/accounts", json={"sandbox": sandbox})
     account_sid = grant["account_sid"]
-    inbound_url = f"{await _core_url(client)}/webhooks/twilio/{sandbox}/inbound"
+    core = await _core_url(client)
+    inbound_url = f"{core}/webhooks/twilio/{sandbox}/inbound"
     await client.call(
         "twilio", "POST", "/_sim/numbers",
         json={"account_sid": account_sid, "phone_number": number, "sms_url": inbound_url},
@@ -39,7 +40,12 @@ async def provision_sms(
             "inbound_url": inbound_url,
         }
         service_sid = (await client.call("twilio", "POST", "/_sim/services", json=body))["sid"]
-    config: dict[str, Any] = {"accountSid": account_sid, "authToken": grant["auth_token"], "numbers": [number]}
+    config: dict[str, Any] = {
+        "accountSid": account_sid,
+        "authToken": grant["auth_token"],
+        "numbers": [number],
+        "statusCallback": f"{core}/webhooks/twilio/{sandbox}/status",
+    }
     if service_sid is not None:
         config["messagingServiceSid"] = service_sid
     await client.call("core", "PUT", "/channels/sms", sandbox=sandbox, json=config)

@@ -29,9 +29,7 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from simulator.clock import pause
 from simulator.devices.hub import DeviceHub
@@ -42,6 +40,7 @@ from simulator.gateways.twilio.content import parse_variables, resolve
 from simulator.gateways.twilio.errors import TwilioError
 from simulator.gateways.twilio.inbound import Inbound
 from simulator.gateways.twilio.lifecycle import Courier, Timings, WebhookPoster
+from simulator.gateways.twilio.listing import matches, page_of, paging
 from simulator.gateways.twilio.media import HostedMedia, MediaFetch
 from simulator.gateways.twilio.messages import MediaItem, Message, MessageLog
 from simulator.gateways.twilio.models import (
@@ -59,8 +58,6 @@ from simulator.sandboxes import DEFAULT_SANDBOX, Sandbox, Sandboxes
 
 MAX_BODY_CHARACTERS = 1600
 MAX_MEDIA = 10
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
 _SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
@@ -198,32 +195,13 @@ class TwilioGateway:
         """`GET .../Messages.json` with `To`, `From`, `DateSent`, `DateSent<`, `DateSent>` and Twilio's paging."""
         try:
             account = self._authenticate(account_sid, authorization)
-            page, page_size = _paging(query)
-            matching = self.messages.filter(lambda m: m.account_sid == account.sid and _matches(m, query))
+            page, page_size = paging(query)
+            matching = self.messages.filter(lambda m: m.account_sid == account.sid and matches(m, query))
         except TwilioError as error:
             return TwilioAnswer(error.status, error.to_body())
         matching.reverse()
-        start = page * page_size
-        chosen = matching[start : start + page_size]
-        path = f"/{API_VERSION}/Accounts/{account_sid}/Messages.json"
-        filters = [(k, v) for k, v in query.items() if k in ("To", "From", "DateSent", "DateSent<", "DateSent>")]
-
-        def uri(number: int) -> str:
-            return f"{path}?{urlencode([*filters, ('PageSize', str(page_size)), ('Page', str(number))])}"
-
         return TwilioAnswer(
-            200,
-            {
-                "end": start + max(len(chosen) - 1, 0),
-                "first_page_uri": uri(0),
-                "messages": [m.resource() for m in chosen],
-                "next_page_uri": uri(page + 1) if start + page_size < len(matching) else None,
-                "page": page,
-                "page_size": page_size,
-                "previous_page_uri": uri(page - 1) if page > 0 else None,
-                "start": start,
-                "uri": uri(page),
-            },
+            200, page_of(matching, f"/{API_VERSION}/Accounts/{account_sid}/Messages.json", query, page, page_size)
         )
 
     def create_content(self, authorization: str | None, body: ContentCreate) -> TwilioAnswer:
@@ -234,7 +212,7 @@ class TwilioGateway:
             return TwilioAnswer(error.status, error.to_body())
         content = Content("HX" + account.sandbox.ids.hex(32), account.sid, body, account.sandbox.clock.timestamp())
         account.contents[content.sid] = content
-        return TwilioAnswer(201, _content_json(content))
+        return TwilioAnswer(201, content.to_json())
 
     def fetch_content(self, authorization: str | None, sid: str) -> TwilioAnswer:
         """Content API `GET /v1/Content/{Sid}`."""
@@ -245,7 +223,7 @@ class TwilioGateway:
                 raise TwilioError(20404, path=f"/v1/Content/{sid}")
         except TwilioError as error:
             return TwilioAnswer(error.status, error.to_body())
-        return TwilioAnswer(200, _content_json(content))
+        return TwilioAnswer(200, content.to_json())
 
     # -- phones -----------------------------------------------------------------------------------------------
 
@@ -422,62 +400,3 @@ async def _fail_as(rule: FaultRule) -> None:
     if rule.latency_ms:
         await pause(rule.latency_ms / 1000)
     raise TwilioError(int(rule.error), rule.status)
-
-
-def _paging(query: Mapping[str, str]) -> tuple[int, int]:
-    try:
-        page = int(query.get("Page", "0"))
-        page_size = int(query.get("PageSize", str(DEFAULT_PAGE_SIZE)))
-    except ValueError:
-        raise TwilioError(20001, 400, "Invalid paging parameters") from None
-    if page < 0 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise TwilioError(20001, 400, "Invalid paging parameters")
-    return page, page_size
-
-
-def _when(value: str) -> date | datetime:
-    """A `DateSent` filter value: a day (`2026-01-05`) or an instant (`2026-01-05T09:00:00Z`)."""
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise TwilioError(20001, 400, f"Invalid DateSent value {value!r}") from None
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-
-
-def _matches(message: Message, query: Mapping[str, str]) -> bool:
-    if "To" in query and message.to != query["To"]:
-        return False
-    if "From" in query and message.from_ != query["From"]:
-        return False
-    sent = datetime.fromtimestamp(message.sent_at or message.created_at, UTC)
-    for name, compare in (("DateSent", "=="), ("DateSent<", "<="), ("DateSent>", ">=")):
-        if name not in query:
-            continue
-        bound = _when(query[name])
-        value: date | datetime = sent if isinstance(bound, datetime) else sent.date()
-        if compare == "==" and value != bound:
-            return False
-        if compare == "<=" and value > bound:
-            return False
-        if compare == ">=" and value < bound:
-            return False
-    return True
-
-
-def _content_json(content: Content) -> dict[str, Any]:
-    created = datetime.fromtimestamp(content.created_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    template = content.template
-    return {
-        "sid": content.sid,
-        "account_sid": content.account_sid,
-        "friendly_name": template.friendly_name,
-        "language": template.language,
-        "variables": template.variables,
-        "types": template.types,
-        "url": f"https://content.twilio.com/v1/Content/{content.sid}",
-        "date_created": created,
-        "date_updated": created,
-        "links": {"approval_fetch": f"https://content.twilio.com/v1/Content/{content.sid}/ApprovalRequests"},
-    }

@@ -22,7 +22,7 @@ from simulator.gateways.twilio.service import TwilioGateway, basic_authorization
 from simulator.gateways.twilio.signature import SIGNATURE_HEADER
 from simulator.gateways.webhooks import WebhookAnswer, WebhookSender
 from simulator.platform.channels.sms import SmsAnswer, SmsChannel, WebhookKind, sms_router, take_twilio_webhook
-from simulator.platform.errors import NotFound
+from simulator.platform.errors import PlatformError
 from simulator.platform.models import Channel
 
 if TYPE_CHECKING:
@@ -56,13 +56,14 @@ class PlatformWebhooks:
         if data is not None and url.startswith(prefix):
             sandbox, _, kind = url[len(prefix) :].partition("/")
             if kind in ("status", "inbound"):
-                signature = (headers or {}).get(SIGNATURE_HEADER)
+                wanted = SIGNATURE_HEADER.lower()
+                signature = next((v for k, v in (headers or {}).items() if k.lower() == wanted), None)
                 try:
                     status, text = take_twilio_webhook(
                         self.platform, sandbox, cast(WebhookKind, kind), url, list(data.items()), signature
                     )
-                except NotFound as error:
-                    return WebhookAnswer(404, error.message)
+                except PlatformError as error:
+                    return WebhookAnswer(error.status, error.message)
                 return WebhookAnswer(status, text, "text/xml" if text else "")
         return await self.sender.post(url, data=data, content=content, headers=headers)
 
@@ -98,5 +99,5 @@ def install(stack: Stack) -> None:
     stack.messaging["twilio"] = gateway
     stack.platform.channels[Channel.SMS] = SmsChannel(DirectTwilio(gateway))
     apps = stack.apps()
-    cast(FastAPI, apps["core"]).include_router(sms_router(stack.platform))
+    cast(FastAPI, apps["core"]).include_router(sms_router(stack.platform, lambda: stack.urls["core"]))
     apps["twilio"] = create_app(gateway)

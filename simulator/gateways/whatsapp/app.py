@@ -15,8 +15,9 @@ The send route runs exactly `WhatsAppGateway.handle()` and answers Meta's JSON (
   status), `http_status`, `error`), `GET /_sim/messages/{id}` (`latest` accepted), `DELETE /_sim/messages`
   (`?sandbox=`);
 - `GET /_sim/webhooks` (filters `sandbox`, `phone_number_id`, `delivered`), `DELETE /_sim/webhooks`;
-- `GET`/`POST`/`DELETE /_sim/faults` (a `FaultRule` whose `error` is Meta's numeric code), `POST /_sim/reset`,
-  `GET /_sim/health`.
+- `GET`/`POST`/`DELETE /_sim/faults` (a `FaultRule` whose `error` is Meta's numeric code, e.g. `"130429"` with
+  status 429; its `token` matches the recipient's WhatsApp id, its `topic` the phone number id),
+  `POST /_sim/reset`, `GET /_sim/health`.
 """
 
 from __future__ import annotations

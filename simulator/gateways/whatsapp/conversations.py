@@ -54,6 +54,7 @@ class Conversations:
     outbound: dict[str, OutboundMessage] = field(default_factory=dict)
     inbound: dict[str, InboundMessage] = field(default_factory=dict)
     waiting: dict[str, list[OutboundMessage]] = field(default_factory=dict)
+    chats: dict[tuple[str, str], list[OutboundMessage]] = field(default_factory=dict)
 
     def window_open(self, business: Business, wa_id: str) -> bool:
         """True while the person's last message to this business is less than 24 hours old."""
@@ -90,6 +91,11 @@ class Conversations:
             "category": message.category,
         }
 
+    def add(self, message: OutboundMessage) -> None:
+        """Remember a message a business sent."""
+        self.outbound[message.id] = message
+        self.chats.setdefault((message.business.phone_number_id, message.wa_id), []).append(message)
+
     def keep_for(self, device_id: str, message: OutboundMessage) -> None:
         """Hold a message for a phone that is offline."""
         self.waiting.setdefault(device_id, []).append(message)
@@ -100,11 +106,16 @@ class Conversations:
 
     def chat(self, business: Business, wa_id: str) -> list[OutboundMessage]:
         """A business's messages to one person, oldest first."""
-        return [m for m in self.outbound.values() if m.business is business and m.wa_id == wa_id]
+        return list(self.chats.get((business.phone_number_id, wa_id), ()))
 
     def clear_messages(self, sandbox: str | None = None) -> None:
         """Forget messages (of one sandbox, or all); windows stay open."""
         self.outbound = {k: m for k, m in self.outbound.items() if sandbox and m.business.sandbox.name != sandbox}
+        self.chats = {
+            key: kept
+            for key, msgs in self.chats.items()
+            if (kept := [m for m in msgs if sandbox and m.business.sandbox.name != sandbox])
+        }
         self.inbound = {k: m for k, m in self.inbound.items() if sandbox and m.business.sandbox.name != sandbox}
         self.waiting = {
             d: kept for d, msgs in self.waiting.items()

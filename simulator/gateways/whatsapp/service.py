@@ -33,7 +33,6 @@ from simulator.devices.delivery import MessageChannel, MessageDelivery
 from simulator.devices.hub import DeviceHub
 from simulator.gateways.faults import FaultInjector, FaultRule
 from simulator.gateways.recording import CallLog, RecordedCall
-from simulator.gateways.webhooks import WebhookSender
 from simulator.gateways.whatsapp.accounts import Business, BusinessRegistry, wa_digits
 from simulator.gateways.whatsapp.conversations import Conversations, InboundMessage, OutboundMessage
 from simulator.gateways.whatsapp.errors import WhatsAppError, invalid_parameter
@@ -41,14 +40,21 @@ from simulator.gateways.whatsapp.inbound import InboundError, inbound_message
 from simulator.gateways.whatsapp.models import BusinessCreate, SendAnswer, SendRequest, TemplateCreate
 from simulator.gateways.whatsapp.templates import RenderedTemplate, Template, TemplateRegistry
 from simulator.gateways.whatsapp.validation import CheckedSend, check_content, check_envelope, read_body
-from simulator.gateways.whatsapp.webhooks import WebhookDispatcher, envelope, messages_value, statuses_value, user_id
+from simulator.gateways.whatsapp.webhooks import (
+    WebhookDispatcher,
+    WebhookPoster,
+    envelope,
+    messages_value,
+    statuses_value,
+    user_id,
+)
 from simulator.sandboxes import DEFAULT_SANDBOX, Sandbox, Sandboxes
 
 
 class WhatsAppGateway:
     """Meta's WhatsApp Cloud API for every sandbox: businesses, templates, the send chain, webhooks and windows."""
 
-    def __init__(self, sandboxes: Sandboxes, hub: DeviceHub, sender: WebhookSender) -> None:
+    def __init__(self, sandboxes: Sandboxes, hub: DeviceHub, sender: WebhookPoster) -> None:
         self._sandboxes = sandboxes
         self._hub = hub
         self.businesses = BusinessRegistry(sandboxes)
@@ -155,7 +161,7 @@ class WhatsAppGateway:
         )  # fmt: skip
         category = template.category.lower() if template is not None else "service"
         outbound = OutboundMessage(message_id, business, send.wa_id, send.type, message, category, call)
-        self.conversations.outbound[message_id] = outbound
+        self.conversations.add(outbound)
         if outside:
             self._fail(outbound, WhatsAppError(131047))
         else:

@@ -29,14 +29,32 @@ import hashlib
 import hmac
 import json
 from collections import deque
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from simulator.gateways.recording import CallLog, RecordedCall
-from simulator.gateways.webhooks import WebhookSender
+from simulator.gateways.webhooks import WebhookAnswer
 from simulator.gateways.whatsapp.accounts import Business
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 USER_AGENT = "facebookexternalua"
+
+
+class WebhookPoster(Protocol):
+    """What posts the webhooks: the stack's `WebhookSender`, or an in-process shortcut to the platform's route."""
+
+    async def post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> WebhookAnswer:
+        """POST to `url`; a connection failure is status 0, never an exception."""
+
+    async def get(self, url: str, *, params: Mapping[str, str] | None = None) -> WebhookAnswer:
+        """GET `url` (the handshake)."""
 
 
 def sign(app_secret: str, body: bytes) -> str:
@@ -100,7 +118,7 @@ def _country(wa_id: str) -> str:
 class WebhookDispatcher:
     """Posts each business's webhooks in order, signed, to its verified callback URL; logs every attempt."""
 
-    def __init__(self, sender: WebhookSender) -> None:
+    def __init__(self, sender: WebhookPoster) -> None:
         self.sender = sender
         self.log = CallLog()
         self._queues: dict[str, deque[dict[str, Any]]] = {}

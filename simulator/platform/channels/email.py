@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from simulator.platform.channels import Dispatch, is_templated
@@ -198,8 +199,8 @@ class EmailChannel:
         footer_html, footer_text = unsubscribe_footer(unsubscribe_url, sender) if unsubscribe_url else ("", "")
         html, text = message.html, message.text
         if html is not None:
+            text = track_text_links(_text_of(html) if text is None else text, tracked) + footer_text
             html = before_body_end(track_links(html, tracked), footer_html)
-            text = html_to_text(html) if text is None else track_text_links(text, tracked) + footer_text
             if settings.track_opens:
                 html = before_body_end(html, pixel(f"{base}/t/open/{signed}.gif"))
         else:
@@ -263,6 +264,12 @@ class EmailChannel:
             tracked = Tracked(state, email_book(state), token, sent, profile)
             event = tracked.event("bounced", bounceType=kind, status=answer.enhanced or str(answer.code))
             self.platform.record_event(state, profile, event)
+
+
+@lru_cache(maxsize=512)
+def _text_of(html: str) -> str:
+    """The text alternative of an HTML body (the same for every recipient of an unpersonalised message)."""
+    return html_to_text(html)
 
 
 def _render(message: EmailMessage, dispatch: Dispatch) -> EmailMessage:

@@ -3,7 +3,7 @@
 Send-time rules, in order: a marketing message needs the profile's SMS consent (`SMSNoConsent` 050104); the profile
 needs a `phone` identity (`SMSNoToNumberDefinedInProfile` 050153); the message must render (`RuntimeRenderingError`
 050302); a (number, sender) pair blocked by an opt-out keyword is excluded even for a transactional message. The
-platform reports that last case as `SMSNoConsent` 050104 (reason `SMSNoConsent: opted out by STOP`), as the real
+platform reports that last case as `SMSNoConsent` 050104 (detail `opted out by STOP to <sender>`), as the real
 platform does once a STOP has revoked consent, rather than sending and collecting Twilio's 21610; if Twilio answers
 21610 anyway (a STOP the platform never saw), the send counts as a `RuntimeDispatchError` 050301 with reason 21610
 and the pair is blocked from then on.
@@ -21,6 +21,7 @@ inbound message becomes a `message.inbound` event of the profile holding that ph
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 from urllib.parse import parse_qsl
@@ -159,11 +160,9 @@ class SmsChannel:
         if settings is not None:
             scope = settings.scope(message.sender, through_service=through_service)
             if (phone, scope) in settings.opted_out:
-                reason = ExclusionReason.SMS_NO_CONSENT
-                counters.exclude(reason)
-                why = f"{reason.reason}: opted out by STOP to {scope}"
-                now = state.clock.timestamp()
-                state.remember(profile.id, MessageRecord(now, source, "sms", "excluded", why, reason.code))
+                state.exclude(
+                    profile.id, source, "sms", ExclusionReason.SMS_NO_CONSENT, f"opted out by STOP to {scope}"
+                )
                 return
         counters.sent += 1
         problem = _configuration_problem(settings, message)
@@ -338,8 +337,12 @@ def _keyword(opt_out_type: str | None, body: str) -> Keyword | None:
     return classify(body)
 
 
-def sms_router(platform: Platform) -> APIRouter:
-    """The SMS channel's configuration API and Twilio's webhooks, for the platform app."""
+def sms_router(platform: Platform, base_url: Callable[[], str] | None = None) -> APIRouter:
+    """The SMS channel's configuration API and Twilio's webhooks, for the platform app.
+
+    `base_url` gives the platform's URL as the server itself knows it (what a gateway beside it reaches, also in a
+    container); without it the default status callback is built from the configuring request's URL.
+    """
     router = APIRouter(tags=["sms"])
 
     @router.put("/channels/sms")
@@ -348,7 +351,8 @@ def sms_router(platform: Platform) -> APIRouter:
     ) -> dict[str, Any]:
         state = platform.state(sandbox)
         if body.status_callback is None:
-            callback = f"{str(request.base_url).rstrip('/')}/webhooks/twilio/{sandbox}/status"
+            base = base_url() if base_url is not None else str(request.base_url)
+            callback = f"{base.rstrip('/')}/webhooks/twilio/{sandbox}/status"
             body = body.model_copy(update={"status_callback": callback})
         settings = sms_settings(state)
         if settings is None:

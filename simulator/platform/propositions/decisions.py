@@ -21,9 +21,11 @@ import base64
 import json
 from typing import Any
 
+from jinja2 import TemplateError
+
 from simulator.platform.exclusions import ExclusionReason
 from simulator.platform.models import Channel
-from simulator.platform.personalization import RenderingError, render
+from simulator.platform.personalization import RenderingError, evaluate, render
 from simulator.platform.profiles import Profile
 from simulator.platform.propositions import rules
 from simulator.platform.propositions.inapp_html import mobile_parameters, render_html
@@ -88,8 +90,12 @@ def _render_json(value: Any, values: dict[str, Any]) -> Any:
 
 
 def holds(condition: str, values: dict[str, Any]) -> bool:
-    """Whether an expression holds for these values (RenderingError when it cannot be evaluated)."""
-    return render("{% if " + condition + " %}1{% endif %}", values) == "1"
+    """Whether a variant's condition holds; one that cannot be evaluated (a missing attribute) does not, as a
+    journey's condition that cannot be evaluated is not taken."""
+    try:
+        return bool(evaluate(condition, values))
+    except (RenderingError, TemplateError):
+        return False
 
 
 def _event_token(proposition: LiveProposition) -> str:
@@ -118,7 +124,8 @@ def _in_app_item(proposition: LiveProposition, message: InAppMessage, values: di
         return value if values is None else render(value, values)
 
     buttons = [
-        (message.button_id(i), text(b.label), text(b.target) if b.target else None) for i, b in enumerate(message.buttons)
+        (message.button_id(i), text(b.label), text(b.target) if b.target else None)
+        for i, b in enumerate(message.buttons)
     ]
     image = text(message.image) if message.image else None
     html = render_html(layout=message.layout, title=text(message.title), body=text(message.body), image=image,
@@ -137,7 +144,9 @@ def _in_app_item(proposition: LiveProposition, message: InAppMessage, values: di
             "data": rules.ruleset(condition, proposition.item_id, IN_APP_SCHEMA, data)}  # fmt: skip
 
 
-def _card_item(proposition: LiveProposition, message: ContentCardMessage, values: dict[str, Any] | None) -> dict[str, Any]:
+def _card_item(
+    proposition: LiveProposition, message: ContentCardMessage, values: dict[str, Any] | None
+) -> dict[str, Any]:
     def text(value: str) -> str:
         return value if values is None else render(value, values)
 
@@ -175,25 +184,43 @@ def _code_based_item(
             "data": {"id": proposition.item_id, "content": content, "format": format_}}  # fmt: skip
 
 
+def _item(proposition: LiveProposition, values: dict[str, Any] | None) -> dict[str, Any]:
+    message = proposition.message
+    if isinstance(message, InAppMessage):
+        return _in_app_item(proposition, message, values)
+    if isinstance(message, ContentCardMessage):
+        return _card_item(proposition, message, values)
+    return _code_based_item(proposition, message, values)
+
+
+def _shared_parts(state: SandboxState, proposition: LiveProposition) -> tuple[dict[str, Any], str]:
+    """The item and event token of a message without expressions: the same for every profile it was made live for
+    at the same instant, so built once (a campaign sent to 10,000 people answers 10,000 fetches)."""
+    shared = store_of(state).shared
+    key = (proposition.source, proposition.surface, proposition.published)
+    hit = shared.get(key)
+    if hit is not None and hit[0] is proposition.message:
+        return hit[1], hit[2]
+    item, token = _item(proposition, None), _event_token(proposition)
+    shared[key] = (proposition.message, item, token)
+    return item, token
+
+
 def proposition_json(state: SandboxState, profile: Profile, proposition: LiveProposition) -> dict[str, Any]:
     """The proposition as the Edge answers it (without rank); RenderingError when personalization fails."""
     if proposition.cached is not None:
         return proposition.cached
-    values = variables(state, profile, proposition) if proposition.templated else None
-    message = proposition.message
-    if isinstance(message, InAppMessage):
-        item = _in_app_item(proposition, message, values)
-    elif isinstance(message, ContentCardMessage):
-        item = _card_item(proposition, message, values)
+    if proposition.templated:
+        item, token = _item(proposition, variables(state, profile, proposition)), _event_token(proposition)
     else:
-        item = _code_based_item(proposition, message, values)
+        item, token = _shared_parts(state, proposition)
     body = {
         "id": proposition.id,
         "scope": proposition.surface,
         "scopeDetails": {
             "decisionProvider": "AJO",
             "correlationID": proposition.action_id,
-            "characteristics": {"eventToken": _event_token(proposition)},
+            "characteristics": {"eventToken": token},
             "activity": {"id": proposition.activity_id, "matchedSurfaces": [proposition.surface]},
         },
         "items": [item],

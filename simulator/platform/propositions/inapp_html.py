@@ -56,23 +56,23 @@ def render_html(
 ) -> str:
     """The message's HTML; `buttons` are (interaction id, label, link or None)."""
     parts = [
-        "<html><head><meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\">",
-        f"<style>{STYLE}</style></head><body><div class=\"body\" data-layout=\"{escape(layout)}\">",
-        "<div class=\"closeBtn\"><a class=\"btnClose\" aria-label=\"Close\" href=\"adbinapp://dismiss\"></a></div>",
+        '<html><head><meta name="viewport" content="width=device-width, initial-scale=1.0">',
+        f'<style>{STYLE}</style></head><body><div class="body" data-layout="{escape(layout)}">',
+        '<div class="closeBtn"><a class="btnClose" aria-label="Close" href="adbinapp://dismiss"></a></div>',
     ]
     if image:
-        parts.append(f"<div class=\"image\"><img src=\"{escape(image)}\" alt=\"\"></div>")
-    parts.append("<div class=\"text\">")
+        parts.append(f'<div class="image"><img src="{escape(image)}" alt=""></div>')
+    parts.append('<div class="text">')
     if title:
-        parts.append(f"<h3 class=\"title\">{escape(title)}</h3>")
+        parts.append(f'<h3 class="title">{escape(title)}</h3>')
     if body:
         parts.append(f"<p>{escape(body)}</p>")
     parts.append("</div>")
     if buttons:
-        parts.append("<div class=\"buttons\">")
+        parts.append('<div class="buttons">')
         for interaction, label, link in buttons:
             href = escape(button_href(interaction, link))
-            parts.append(f"<a class=\"button\" data-uuid=\"{escape(interaction)}\" href=\"{href}\">{escape(label)}</a>")
+            parts.append(f'<a class="button" data-uuid="{escape(interaction)}" href="{href}">{escape(label)}</a>')
         parts.append("</div>")
     parts.append("</div></body></html>")
     return "".join(parts)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulator.platform.personalization import validate
+from simulator.platform.personalization import expression_error, validate
 from simulator.platform.propositions.surfaces import Surface
 
 Layout = Literal["modal", "banner", "fullscreen"]
@@ -91,7 +91,9 @@ class InAppTrigger(_Model):
     @model_validator(mode="after")
     def _named(self) -> InAppTrigger:
         if self.event in NAMED_TRIGGERS and not self.name:
-            raise ValueError(f"a {self.event} trigger names its {'point of interest' if 'poi' in self.event else self.event}")
+            raise ValueError(
+                f"a {self.event} trigger names its {'point of interest' if 'poi' in self.event else self.event}"
+            )
         if self.event not in NAMED_TRIGGERS and self.name:
             raise ValueError(f"an app {self.event} trigger takes no name")
         return self
@@ -168,7 +170,7 @@ class CodeBasedVariant(_Model):
     @field_validator("when")
     @classmethod
     def _expression(cls, value: str) -> str:
-        error = validate("{% if " + value + " %}{% endif %}")
+        error = expression_error(value)
         if error:
             raise ValueError(f"condition error: {error}")
         return value

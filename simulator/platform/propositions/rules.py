@@ -56,7 +56,11 @@ def _lifecycle(flag: str) -> Callable[[str | None], list[dict[str, Any]]]:
 
 def _tracked(key: str) -> Callable[[str | None], list[dict[str, Any]]]:
     def conditions(name: str | None) -> list[dict[str, Any]]:
-        return [matcher("~type", "eq", GENERIC_TRACK), matcher("~source", "eq", REQUEST_CONTENT), matcher(key, "eq", name)]
+        return [
+            matcher("~type", "eq", GENERIC_TRACK),
+            matcher("~source", "eq", REQUEST_CONTENT),
+            matcher(key, "eq", name),
+        ]
 
     return conditions
 

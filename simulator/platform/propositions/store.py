@@ -19,6 +19,7 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -32,6 +33,7 @@ from simulator.platform.state import MessageRecord, SandboxState
 LIVE, WITHDRAWN, DISQUALIFIED, EXCLUDED = "live", "withdrawn", "disqualified", "excluded"
 
 
+@lru_cache(maxsize=65_536)
 def stable_uuid(*parts: str) -> str:
     """A UUID derived from `parts` (the same parts give the same id in every run)."""
     return str(uuid.UUID(bytes=hashlib.sha256("/".join(parts).encode()).digest()[:16], version=4))
@@ -96,6 +98,8 @@ class PropositionStore:
     by_id: dict[str, LiveProposition] = field(default_factory=dict)
     live: dict[str, dict[str, dict[str, LiveProposition]]] = field(default_factory=dict)
     """profile id → surface → source → proposition."""
+    shared: dict[tuple[str, str, float], tuple[Any, dict[str, Any], str]] = field(default_factory=dict)
+    """(source, surface, published) → (message, item, event token) of messages without expressions."""
 
     def on_surface(self, profile_id: str, surface: str) -> list[LiveProposition]:
         """The propositions of a profile on a surface (any status)."""
@@ -124,7 +128,9 @@ def _fail(state: SandboxState, profile: Profile, source: str, channel: Channel, 
     counters.errors += 1
     counters.error_reasons[why] += 1
     failure = ExclusionReason.DISPATCH_ERROR
-    record = MessageRecord(state.clock.timestamp(), source, channel.value, "failed", f"{failure.reason}: {why}", failure.code)
+    record = MessageRecord(
+        state.clock.timestamp(), source, channel.value, "failed", f"{failure.reason}: {why}", failure.code
+    )
     state.remember(profile.id, record)
 
 
@@ -188,9 +194,7 @@ def make_live(
     return proposition
 
 
-def withdraw(
-    state: SandboxState, profile: Profile | str, source: str | Callable[[str], bool]
-) -> list[LiveProposition]:
+def withdraw(state: SandboxState, profile: Profile | str, source: str | Callable[[str], bool]) -> list[LiveProposition]:
     """Stop serving what `source` made live for `profile` (a source id, or a predicate on source ids).
 
     The phone stops showing a withdrawn in-app message or card at its next fetch. Returns what was withdrawn.

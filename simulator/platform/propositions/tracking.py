@@ -67,12 +67,16 @@ def _text(value: Any) -> str | None:
 def parse_tracking(state: SandboxState, kind: str, xdm: dict[str, Any]) -> Tracking:
     """Validate a tracking event's xdm; MalformedEvent or UnknownProposition say what is wrong."""
     base = "xdm._experience.decisioning"
-    decisioning = (xdm.get("_experience") or {}).get("decisioning") if isinstance(xdm.get("_experience"), dict) else None
+    decisioning = (
+        (xdm.get("_experience") or {}).get("decisioning") if isinstance(xdm.get("_experience"), dict) else None
+    )
     if not isinstance(decisioning, dict):
         raise MalformedEvent(f"a {kind} tracking event carries {base}", field=base)
     event_type = decisioning.get("propositionEventType")
     if not isinstance(event_type, dict) or event_type.get(kind) != 1:
-        raise MalformedEvent(f"{base}.propositionEventType must be {{{kind!r}: 1}}", field=f"{base}.propositionEventType")
+        raise MalformedEvent(
+            f"{base}.propositionEventType must be {{{kind!r}: 1}}", field=f"{base}.propositionEventType"
+        )
     raw = decisioning.get("propositions")
     if not isinstance(raw, list) or not raw:
         raise MalformedEvent(f"{base}.propositions must list the propositions tracked", field=f"{base}.propositions")
@@ -90,11 +94,15 @@ def parse_tracking(state: SandboxState, kind: str, xdm: dict[str, Any]) -> Track
         if proposition is None:
             raise UnknownProposition(f"no proposition {entry['id']!r} was issued in this sandbox", field=f"{where}.id")
         if proposition.surface != scope:
-            raise MalformedEvent(f"proposition {entry['id']!r} is on {proposition.surface}, not {scope}", field=f"{where}.scope")
+            raise MalformedEvent(
+                f"proposition {entry['id']!r} is on {proposition.surface}, not {scope}", field=f"{where}.scope"
+            )
         found.append(proposition)
     action = decisioning.get("propositionAction")
     action = action if isinstance(action, dict) else {}
-    tracking = Tracking(kind, tuple(found), _text(action.get("id")), _text(action.get("label")), _text(action.get("reason")))
+    tracking = Tracking(
+        kind, tuple(found), _text(action.get("id")), _text(action.get("label")), _text(action.get("reason"))
+    )
     if kind == "interact" and not (tracking.action_id or tracking.label):
         raise MalformedEvent(f"an interact event names its action: {base}.propositionAction {{id, label}}",
                              field=f"{base}.propositionAction")  # fmt: skip

@@ -3,7 +3,8 @@
 Send-time rules, in order: a marketing message needs the profile's WhatsApp consent (`WhatsAppNoConsent` 050106);
 the profile needs a phone identity (`WhatsAppNoPhoneNumberInProfile` 050154); the sandbox needs a configured
 business (`RuntimeDispatchError` 050301); the message must render (`RuntimeRenderingError` 050302). The platform
-names no codes for WhatsApp, so these two are this module's, in the style of SMS's 050104 and 050153.
+names no codes for WhatsApp, so these two are this module's, in the style of SMS's 050104 and 050153 (when the
+platform's own list has `WHATSAPP_NO_CONSENT`, that member is counted instead, under the same name and code).
 
 Outcomes, as a real sender sees them: an accepted send is `sent` and stays `pending` until its status webhook
 says `delivered` (then `read` counts as opened) or `failed`; a refused send is an error at once. Errors carry
@@ -16,6 +17,7 @@ failed status); a 131026 failure (no WhatsApp on that number) counts as a bounce
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass
 from enum import Enum
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from simulator.platform.service import Platform
 
 CHANNEL = "whatsapp"
+_DIGITS = re.compile(r"\D")
 UNDELIVERABLE = 131026
 
 
@@ -152,7 +155,7 @@ class WhatsAppChannel:
             _exclude(state, profile.id, source, ExclusionReason.DISPATCH_ERROR)
             return
         message: WhatsAppMessage = dispatch.message
-        body = cloud_api_body(message, phone.replace(" ", "").removeprefix("+"))
+        body = cloud_api_body(message, _DIGITS.sub("", phone))
         if dispatch.templated if dispatch.templated is not None else is_templated(message):
             variables = {
                 "profile": {**profile.attributes, "identities": profile.identities, "id": profile.id},
