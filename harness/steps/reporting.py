@@ -69,7 +69,9 @@ def reconciles(lab: Lab, campaign: str | None = None, journey: str | None = None
     name, report = subject_report(lab, campaign, journey, step)
     if not report["reconciles"]:
         failing = "; ".join(f"{c['rule']}: {c['left']} ≠ {c['right']}" for c in report["checks"] if not c["holds"])
-        raise AssertionError(f"the report of {name} does not reconcile: {failing}\nits figures: {_figures_line(report)}")
+        raise AssertionError(
+            f"the report of {name} does not reconcile: {failing}\nits figures: {_figures_line(report)}"
+        )
 
 
 @step(

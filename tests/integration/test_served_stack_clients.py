@@ -23,6 +23,7 @@ from firebase_admin import credentials, messaging
 
 from simulator.client import StackClient
 from simulator.clock import monotonic, wait_real
+from simulator.devices.delivery import MessageChannel
 from simulator.devices.phone import OS, Phone
 
 pytestmark = pytest.mark.network
@@ -134,3 +135,36 @@ def test_aioapns_reaches_an_iphone_and_gets_apples_errors_through_mjlab_serve(en
 def test_the_recorded_fixture_answers_match(endpoints: dict[str, str]) -> None:
     missing = json.loads((Path(__file__).parents[2] / "fixtures/apns/missing_provider_token.json").read_text())
     assert "MissingProviderToken" in json.dumps(missing)
+
+
+def test_the_twilio_library_reaches_a_phone_and_gets_21610_after_stop_through_mjlab_serve(
+    endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twilio.base.exceptions import TwilioRestException
+    from twilio.rest import Client
+
+    for name in ("TWILIO_EDGE", "TWILIO_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    with start_blocking_portal() as portal:
+        client = portal.call(StackClient.connect, endpoints)
+        grant = portal.call(lambda: client.call("twilio", "POST", "/_sim/accounts", json={"sandbox": SANDBOX}))
+        sender = "+15550109999"
+        body = {"account_sid": grant["account_sid"], "phone_number": sender}
+        portal.call(lambda: client.call("twilio", "POST", "/_sim/numbers", json=body))
+        phone = portal.call(lambda: client.new_phone(SANDBOX, OS.ANDROID, phone_number="+14155550142"))
+        twilio = Client(grant["account_sid"], grant["auth_token"])
+        twilio.api.base_url = endpoints["twilio"]
+        message = twilio.messages.create(to="+14155550142", from_=sender, body="Hello from the twilio library")
+        assert message.sid.startswith("SM")
+        assert message.date_created is not None
+        texts = phone.inbox(MessageChannel.SMS)
+        deadline = monotonic() + 15
+        while not texts.threads:
+            assert monotonic() < deadline, "the SMS never reached the phone"
+            wait_real(0.05)
+        assert texts.thread(sender).latest().body == "Hello from the twilio library"
+        portal.call(texts.reply, sender, "STOP")
+        with pytest.raises(TwilioRestException) as refused:
+            twilio.messages.create(to="+14155550142", from_=sender, body="Still there?")
+        assert (refused.value.code, refused.value.status) == (21610, 400)
+        portal.call(client.aclose)
