@@ -12,7 +12,6 @@ transports in-process, sockets in network mode), the sandbox's clock through `/_
 from __future__ import annotations
 
 import importlib
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,10 +34,10 @@ from simulator.platform.channels.push import PushAnswer, PushChannel
 from simulator.platform.journeys.api import journeys_router
 from simulator.platform.journeys.engine import JourneyEngine
 from simulator.platform.journeys.qualification import AudienceQualification
-from simulator.platform.rules.api import rules_router
 from simulator.platform.models import Channel
-from simulator.platform.propositions import answer_edge, inbound_channels
+from simulator.platform.propositions import answer_edge, inbound_channels, withdraw
 from simulator.platform.reports import reports_router
+from simulator.platform.rules.api import rules_router
 from simulator.platform.service import Platform
 from simulator.sandboxes import Sandboxes
 
@@ -103,7 +102,13 @@ def reused_key(generate: KeyFactory = generate_key, key: Any = None) -> KeyFacto
 
 
 #: The person-to-person gateways and their channels, each added by its package's `wiring.install(stack)`.
-MESSAGING = ("simulator.gateways.twilio.wiring",)
+MESSAGING = ("simulator.gateways.twilio.wiring", "simulator.gateways.whatsapp.wiring")
+
+
+def _withdraw_inbound(state: Any, instance: Any) -> None:
+    """An in-app message, card or experience a journey made live is withdrawn when the profile leaves it."""
+    prefix = f"journey:{instance.journey_id}:"
+    withdraw(state, instance.profile_id, lambda source: source.startswith(prefix))
 
 
 @dataclass(eq=False)
@@ -144,6 +149,7 @@ class Stack:
         webhooks = WebhookSender(stack_urls, lambda: stack.apps())
         stack = cls(sandboxes, hub, apns, fcm, platform, stack_urls, webhooks, JourneyEngine(platform))
         AudienceQualification(platform, stack.journeys)
+        stack.journeys.on_exit.append(_withdraw_inbound)
         for install in MESSAGING:
             importlib.import_module(install).install(stack)
         return stack

@@ -175,3 +175,28 @@ Feature: Waits, times of day, branches and splits on the virtual clock
     And 61 days pass
     Then Alice left the journey "long-haul" because "cannot end before the journey's timeout"
     And Alice sees no notification
+
+  Scenario: An in-app offer stays live while the person is in the journey and is withdrawn when they leave
+    Given the journey:
+      """
+      id: inapp-offer
+      name: In-app offer until purchase
+      entry: {type: event, event: offer.start}
+      exit: [{event: commerce.purchase}]
+      steps:
+        offer:
+          type: action
+          channel: inapp
+          app: com.acme.shop
+          message: {title: "15% off today", body: "In the app only", trigger: {event: launch}}
+          next: wait
+        wait: {type: wait, duration: 3d}
+      """
+    When the event "offer.start" happens for Alice
+    And Alice opens the "Shop" app
+    Then Alice sees the modal in-app message "15% off today"
+    When Alice closes the in-app message
+    And the event "commerce.purchase" happens for Alice
+    Then Alice left the journey "inapp-offer" because "exit criterion"
+    When Alice opens the "Shop" app
+    Then Alice sees no in-app message

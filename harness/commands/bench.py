@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     figures: list[Figure] = []
     runs: dict[str, dict[str, Any]] = {}
+    measured_on = environment()
     started = monotonic()
     try:
         for bench in selected:
@@ -92,10 +93,13 @@ def run(args: argparse.Namespace) -> int:
     console.print(table(figures, seconds, args.quick))
     for line in explanations(figures):
         console.print(line)
+    busy = busy_machine(measured_on)
+    if busy:
+        console.print(f"\n[yellow]{busy}[/]")
     report = {
         "format": FORMAT_VERSION,
         "quick": args.quick,
-        "environment": environment(),
+        "environment": {**measured_on, "load_average_after": environment()["load_average"]},
         "seconds": round(seconds, 2),
         "benchmarks": runs,
         "figures": [figure.to_json() for figure in figures],
@@ -104,6 +108,17 @@ def run(args: argparse.Namespace) -> int:
     output.write_text(json.dumps(report, indent=2) + "\n")
     console.print(f"[dim]figures written to[/] {output}")
     return 1 if any(run["error"] for run in runs.values()) else 0
+
+
+def busy_machine(measured_on: dict[str, Any]) -> str | None:
+    """A warning when other work was running: absolute figures are then low, ratios to baselines hold better."""
+    load, cpus = measured_on.get("load_average", [0.0])[0], measured_on.get("cpus") or 1
+    if load <= cpus:
+        return None
+    return (
+        f"the machine was busy when the run started (load average {load:.1f} on {cpus} cores): absolute figures are "
+        "lower than on an idle machine; the ratios to baselines measured in the same run hold better"
+    )
 
 
 def number(value: float) -> str:

@@ -16,4 +16,7 @@ STEP_MODULES: tuple[str, ...] = (
     "harness.steps.inapp",
     "harness.steps.cards",
     "harness.steps.codebased",
+    "harness.steps.audiences",
+    "harness.steps.capture",
+    "harness.steps.reporting",
 )

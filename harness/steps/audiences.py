@@ -28,7 +28,7 @@ def _value(text: str) -> Any:
 @step(
     "when",
     en=rf"{NAME}'s (?P<attribute>[A-Za-z_][\w.]*) (?:becomes|rises to|falls to|drops to) (?P<value>.+)",
-    fr=rf"(?:le|la|l') ?(?P<attribute>[A-Za-z_][\w.]*) d(?:'|e ){NAME} (?:devient|monte à|descend à|passe à) (?P<value>.+)",
+    fr=rf"le (?P<attribute>[A-Za-z_][\w.]*) d(?:'|e ){NAME} (?:devient|monte à|descend à|passe à) (?P<value>.+)",
     example="When Alice's churnScore rises to 0.85",
     exemple="Quand le churnScore d'Alice monte à 0.85",
 )
@@ -52,7 +52,7 @@ def attribute_changes(lab: Lab, name: str, attribute: str, value: str) -> None:
 
 @step(
     "then",
-    en=rf"{NAME} is (?P<negation>not )?in the audience {AUDIENCE}",
+    en=rf"{NAME} is(?P<negation> not)? in the audience {AUDIENCE}",
     fr=rf"{NAME} (?P<negation>n'est pas|est) dans l'audience {AUDIENCE}",
     example='Then Alice is in the audience "churn-risk"',
     exemple='Alors Alice est dans l\'audience "churn-risk"',
@@ -63,7 +63,7 @@ def in_audience(lab: Lab, name: str, audience: str, negation: str | None = None)
     person = lab.person(name)
     answer = lab.call("core", "GET", f"/audiences/{audience}")
     inside = person.profile_id in answer["profiles"]
-    wanted = negation not in ("not ", "n'est pas")
+    wanted = negation not in (" not", "n'est pas")
     if inside != wanted:
         profile = lab.call("core", "GET", f"/profiles/{person.profile_id}")
         raise AssertionError(

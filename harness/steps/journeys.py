@@ -17,10 +17,9 @@ JOURNEY = r'"(?P<journey>[^"]+)"'
 def _publish(lab: Lab, text: str) -> dict[str, Any]:
     answer = lab.call("core", "POST", "/journeys", None, ok=False, content=text)
     if "error" in answer:
-        problems = "\n".join(
-            f"  line {d.get('line') or '?'}: {d['field'] or '(root)'}: {d['message']}"
-            for d in answer["error"]["detail"]
-        )
+        error = answer["error"]
+        details = error.get("detail") or [{"field": error.get("field"), "message": error.get("message")}]
+        problems = "\n".join(f"  line {d.get('line') or '?'}: {d['field'] or '(root)'}: {d['message']}" for d in details)
         raise ScenarioError(f"the journey is not valid:\n{problems}")
     return dict(answer)
 

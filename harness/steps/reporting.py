@@ -14,8 +14,8 @@ from harness.catalogue import step
 from harness.lab import Lab, ScenarioError
 from harness.steps.common import MODEL, NAME
 
-_OF = r'(?:the step "(?P<step>[^"]+)" of )?(?:the journey "(?P<journey>[^"]+)"|"(?P<campaign>[^"]+)")'
-_DE = r'(?:de l\'étape "(?P<step>[^"]+)" )?(?:du parcours "(?P<journey>[^"]+)"|de "(?P<campaign>[^"]+)")'
+_OF = r'(?: the step "(?P<step>[^"]+)" of)? (?:the journey "(?P<journey>[^"]+)"|"(?P<campaign>[^"]+)")'
+_DE = r'(?: de l\'étape "(?P<step>[^"]+)")? (?:du parcours "(?P<journey>[^"]+)"|de "(?P<campaign>[^"]+)")'
 
 #: Funnel stages and figures as tables write them, in English and French, to the report's names.
 FIGURES = {
@@ -59,8 +59,8 @@ def _figures_line(report: dict[str, Any]) -> str:
 
 @step(
     "then",
-    en=rf"the report of {_OF} reconciles",
-    fr=rf"le rapport {_DE} est cohérent",
+    en=rf"the report of{_OF} reconciles",
+    fr=rf"le rapport{_DE} est cohérent",
     example='Then the report of "Summer sale" reconciles',
     exemple='Alors le rapport de "Soldes" est cohérent',
 )
@@ -76,8 +76,8 @@ def reconciles(lab: Lab, campaign: str | None = None, journey: str | None = None
 
 @step(
     "then",
-    en=rf"the funnel of {_OF} is\s*:?",
-    fr=rf"l'entonnoir {_DE} est\s*:?",
+    en=rf"the funnel of{_OF} is\s*:?",
+    fr=rf"l'entonnoir{_DE} est\s*:?",
     example='Then the funnel of "Summer sale" is:\n  | sent | delivered | opened | clicked |\n  | 4 | 3 | 2 | 1 |\n'
     "  | 100% | 75% | 50% | 25% |",
     exemple='Alors l\'entonnoir de "Soldes" est :\n  | envoyés | remis | ouverts | cliqués |\n  | 4 | 3 | 2 | 1 |',
@@ -118,8 +118,8 @@ def funnel_is(
 
 @step(
     "then",
-    en=rf"the reasons in the report of {_OF} are\s*:?",
-    fr=rf"les raisons du rapport {_DE} sont\s*:?",
+    en=rf"the reasons in the report of{_OF} are\s*:?",
+    fr=rf"les raisons du rapport{_DE} sont\s*:?",
     example='Then the reasons in the report of "Summer sale" are:\n  | outcome | reason | code | count |\n'
     "  | excluded | PushNoConsent | 050111 | 2 |\n  | bounced | Unregistered | | 1 |",
     exemple='Alors les raisons du rapport de "Soldes" sont :\n  | issue | raison | code | nombre |\n'

@@ -67,9 +67,11 @@ def event_fields(event: dict[str, Any]) -> dict[str, Any]:
 
 def event_source(event: dict[str, Any]) -> str | None:
     """The campaign or journey step a tracking event is about."""
+    from simulator.platform.propositions.tracking import proposition_source
+
     xdm = event.get("xdm") or {}
     execution = ((xdm.get("_experience") or {}).get("customerJourneyManagement") or {}).get("messageExecution") or {}
-    source = xdm.get("source") or execution.get("campaignID")
+    source = xdm.get("source") or execution.get("campaignID") or proposition_source(event)
     return str(source) if source else None
 
 
