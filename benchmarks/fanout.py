@@ -109,6 +109,8 @@ async def send_campaign(
 ) -> dict[str, Any]:
     """Trigger one campaign to every phone's profile and wait until the stack has settled.
 
+    With `profile`, the window runs under cProfile with the garbage collector paused: a collection would be charged
+    to whatever function allocated when it started; its real cost is what the unprofiled run's `gc` reports.
     `server_pid` names a server run under `benchmarks.served`, told to profile this window alone.
     """
     campaign = await client.call(
@@ -120,6 +122,7 @@ async def send_campaign(
     with GcTimer() as collections:
         signal_server(server_pid, signal.SIGUSR1)
         if profiler is not None:
+            gc.disable()
             profiler.enable()
         started = monotonic()
         await client.call(
@@ -129,6 +132,7 @@ async def send_campaign(
         elapsed = monotonic() - started
         if profiler is not None:
             profiler.disable()
+            gc.enable()
         signal_server(server_pid, signal.SIGUSR2)
     shown = sum(len(phone.banners()) for phone in phones)
     report = await client.call("core", "GET", f"/campaigns/{campaign['id']}/report", sandbox=SANDBOX)

@@ -2,8 +2,8 @@
 
 It writes one JSON object: the session's wall time (collection and every test, the stack's start-up included,
 interpreter start-up and imports left out), the test loop's alone, how many tests ran and how, and how many
-Gherkin steps ran. With `$MJLAB_BENCH_PROFILE` set it also profiles the session (cProfile) and writes the stats
-there. Used by `benchmarks.suite.scenarios` for the suite and for its no-op floor alike, so both are timed the
+Gherkin steps ran. With `$MJLAB_BENCH_PROFILE` set it also profiles the session (cProfile, in every thread: the
+in-process stack runs its event loop in a thread of its own behind a portal) and writes the merged stats there. Used by `benchmarks.suite.scenarios` for the suite and for its no-op floor alike, so both are timed the
 same way. It imports nothing from the project, so loading it never imports the harness early.
 """
 
@@ -12,15 +12,50 @@ from __future__ import annotations
 import cProfile
 import json
 import os
+import pstats
+import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Generator
+from types import FrameType
 from typing import Any
 
 import pytest
 
 TIMING_ENV = "MJLAB_BENCH_TIMING"
 PROFILE_ENV = "MJLAB_BENCH_PROFILE"
+
+
+class ThreadProfiles:
+    """cProfile in this thread and in every thread started after `start()`, merged at `dump()`."""
+
+    def __init__(self) -> None:
+        self.profiles: list[cProfile.Profile] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Profile this thread, and each new thread from its first event on."""
+        threading.setprofile(self._bootstrap)
+        main = cProfile.Profile()
+        self.profiles.append(main)
+        main.enable()
+
+    def _bootstrap(self, frame: FrameType, event: str, arg: Any) -> None:
+        sys.setprofile(None)
+        profile = cProfile.Profile()
+        with self._lock:
+            self.profiles.append(profile)
+        profile.enable()
+
+    def dump(self, path: str) -> None:
+        """Stop profiling and write the merged stats to `path`."""
+        self.profiles[0].disable()
+        threading.setprofile(None)
+        stats = pstats.Stats(self.profiles[0])
+        for profile in self.profiles[1:]:
+            stats.add(profile)
+        stats.dump_stats(path)
 
 
 class _Timing:
@@ -30,7 +65,7 @@ class _Timing:
         self.collected = 0
         self.steps = 0
         self.outcomes: Counter[str] = Counter()
-        self.profiler: cProfile.Profile | None = None
+        self.profiles: ThreadProfiles | None = None
 
 
 _timing = _Timing()
@@ -39,8 +74,8 @@ _timing = _Timing()
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Start the clock (and the profiler)."""
     if os.environ.get(PROFILE_ENV):
-        _timing.profiler = cProfile.Profile()
-        _timing.profiler.enable()
+        _timing.profiles = ThreadProfiles()
+        _timing.profiles.start()
     _timing.session_started = time.perf_counter()
 
 
@@ -75,9 +110,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Stop the clock and write the figures."""
     session_seconds = time.perf_counter() - _timing.session_started
-    if _timing.profiler is not None:
-        _timing.profiler.disable()
-        _timing.profiler.dump_stats(os.environ[PROFILE_ENV])
+    if _timing.profiles is not None:
+        _timing.profiles.dump(os.environ[PROFILE_ENV])
     path = os.environ.get(TIMING_ENV)
     if not path:
         return

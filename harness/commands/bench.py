@@ -178,9 +178,12 @@ def _profile_lines(name: str, section: Any) -> list[str]:
     if not isinstance(section, dict):
         return []
     if "by_own_time" in section:
-        lines = [f"  [dim]profile ({name}), top functions by own time of {section['total_s']:.3f} s:[/]"]
+        lines = [f"  [dim]profile ({name}): {section['total_s']:.3f} s of work; top functions by own time:[/]"]
         for row in section["by_own_time"][:PROFILE_LINES]:
             lines.append(f"    {row['own_s']:8.3f} s {row['calls']:>9,} calls  {row['function']}")
+        lines.append("  [dim]... and by cumulative time:[/]")
+        for row in section["by_cumulative_time"][:PROFILE_LINES]:
+            lines.append(f"    {row['cumulative_s']:8.3f} s {row['calls']:>9,} calls  {row['function']}")
         return lines
     if "by_line" in section:
         lines = [

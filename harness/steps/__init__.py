@@ -12,6 +12,7 @@ STEP_MODULES: tuple[str, ...] = (
     "harness.steps.journeys",
     "harness.steps.rules",
     "harness.steps.sms",
+    "harness.steps.whatsapp",
     "harness.steps.inbound",
     "harness.steps.inapp",
     "harness.steps.cards",

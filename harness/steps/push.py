@@ -97,12 +97,16 @@ def taps(lab: Lab, name: str, title: str, button: str | None = None, model: str 
     """Tap the banner, or one of its buttons: the app opens on the link and the SDK tracks it."""
     phone, notification = _find(lab, name, title, model)
     shown = ": ".join(part for part in (notification.title, notification.body) if part)
-    lab.note(name, phone, shown, kind="received", channel="push", at=notification.received_at, ref=notification.message_id)
+    lab.note(
+        name, phone, shown, kind="received", channel="push", at=notification.received_at, ref=notification.message_id
+    )
     try:
         lab.run(phone.tap, notification, button)
     except Exception as error:  # a PhoneError says what is on screen
         raise ScenarioError(str(error)) from None
-    lab.note(name, phone, f'tapped {f"“{button}” on " if button else ""}“{notification.title or shown}”', channel="push")
+    lab.note(
+        name, phone, f"tapped {f'“{button}” on ' if button else ''}“{notification.title or shown}”", channel="push"
+    )
     lab.settle()
 
 

@@ -89,8 +89,10 @@ def funnel_is(
     journey: str | None = None,
     step: str | None = None,
 ) -> None:
-    """Compare figures with a table: a row of names (sent, delivered, opened, clicked, or any other figure), a row of
-    counts, and optionally a row of each funnel stage's share of sent (`75%`)."""
+    """Compare the funnel (or any figure) with a table: names, counts, and optionally each stage's share of sent.
+
+    A row of figure names (sent, delivered, opened, clicked, or any other figure), a row of counts, and optionally
+    a row of shares of sent (`75%`)."""
     name, report = subject_report(lab, campaign, journey, step)
     if len(datatable) not in (2, 3):
         raise ScenarioError("the funnel table has a row of figure names, a row of counts, and maybe a row of shares")
@@ -132,8 +134,10 @@ def reasons_are(
     journey: str | None = None,
     step: str | None = None,
 ) -> None:
-    """Every exclusion, bounce, error and suppression by reason and code, exactly (a header row, then one row each:
-    outcome excluded|bounced|failed|suppressed, reason, code — empty when it has none — and count)."""
+    """Every exclusion, bounce, error and suppression of the report, by reason and code, exactly as the table lists.
+
+    A header row, then one row each: outcome (excluded, bounced, failed or suppressed), reason, code (empty when it
+    has none) and count."""
     name, report = subject_report(lab, campaign, journey, step)
     expected = set()
     for row in datatable[1:]:
@@ -180,8 +184,10 @@ def _fault_status(gateway: str, error: str) -> int:
     exemple='Soit le service de push fait échouer chaque envoi vers le téléphone de Bob avec "ServiceUnavailable"',
 )
 def push_fault(lab: Lab, name: str, error: str, model: str | None = None) -> None:
-    """Inject the provider's own error (APNs reason for an iPhone, FCM errorCode for Android) for every push to the
-    phone's apps; 429/500/503 errors are retried by the platform, then counted as errors."""
+    """Make the push service answer every push to the phone with its own error (an APNs reason or FCM errorCode).
+
+    One fault rule per app token of the phone; 429/500/503 errors are retried by the platform, then counted as
+    errors."""
     phone = lab.phone(name, model)
     gateway = "apns" if phone.os.value == "ios" else "fcm"
     status = _fault_status(gateway, error)

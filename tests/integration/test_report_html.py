@@ -88,7 +88,7 @@ def test_a_delivered_and_tapped_push_shows_its_funnel_and_a_lane_with_the_tap(pa
     expect(card.locator("[data-reconciles=true]")).to_have_text("✓ reconciles")
     assert figures(card) == {"targeted": 1, "excluded": 0, "sent": 1, "delivered": 1, "opened": 1, "clicked": 0}
     expect(card.locator('g.bar[data-figure="delivered"]')).to_contain_text("1 · 100% of sent")
-    lane = section.locator("svg.timeline g.lane[data-lane=\"Alice's iPhone\"]")
+    lane = section.locator('svg.timeline g.lane[data-lane="Alice\'s iPhone"]')
     expect(lane).to_be_visible()
     expect(lane.locator('g.item[data-kind="received"]')).to_contain_text("Summer sale: 15% off today only")
     expect(lane.locator('g.item[data-kind="action"]')).to_contain_text("tapped “Summer sale”")
@@ -138,7 +138,7 @@ def test_a_journey_shows_its_funnel_steps_and_a_lane_over_several_days(page: Any
     assert figures(retention) == {"targeted": 1, "excluded": 0, "sent": 1, "delivered": 1, "opened": 0, "clicked": 0}
     expect(retention.locator("table.steps")).to_contain_text("reward")
     assert figures(thanks)["delivered"] == 1
-    lane = section.locator("svg.timeline g.lane[data-lane=\"Alice's iPhone\"]")
+    lane = section.locator('svg.timeline g.lane[data-lane="Alice\'s iPhone"]')
     expect(lane.locator('g.item[data-kind="received"]')).to_have_count(2)
     instants = section.locator("svg.timeline g.instant")
     assert instants.count() == 2  # the gift on Monday, the thanks two days later

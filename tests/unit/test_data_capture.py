@@ -51,7 +51,9 @@ class World:
     def events(self, profile_id: str) -> list[dict[str, Any]]:
         assert self.client.stack is not None
         state = self.client.stack.platform.state(SANDBOX)
-        return [e["data"] for _, who, e in state.events if who == profile_id and e["xdm"]["eventType"] == "form.submitted"]
+        return [
+            e["data"] for _, who, e in state.events if who == profile_id and e["xdm"]["eventType"] == "form.submitted"
+        ]
 
 
 def in_world(test: Callable[[World], Awaitable[None]]) -> None:
@@ -130,7 +132,7 @@ def test_an_invalid_form_is_shown_again_with_its_problems_and_changes_nothing() 
         assert 'id="email-problem"' in text
         assert 'id="age-problem"' in text
         assert 'value="not-an-email"' in text
-        assert ' checked> Send me offers as push notifications' in text
+        assert " checked> Send me offers as push notifications" in text
         assert world.client.stack is not None
         assert len(world.client.stack.platform.state(SANDBOX).profiles) == 0
 
