@@ -139,9 +139,9 @@ def receives(lab: Lab, name: str, kind: str, text: str, number: str | None = Non
                 continue
             for message in thread.incoming:
                 title = (message.card or {}).get("title", "")
-                if text in (message.body, title) or text in message.body:
-                    if wanted is None or message.channel is wanted:
-                        return True
+                matches = text in (message.body, title) or text in message.body
+                if matches and (wanted is None or message.channel is wanted):
+                    return True
         return False
 
     if not wait_for(lab, found):
