@@ -1,6 +1,6 @@
 """Start-up workers: the in-process stack, and the floors the stacks' start-up is compared to.
 
-    python -m benchmarks.startup inprocess        # Stack.build + StackClient.inprocess, cold then warm
+    python -m benchmarks.startup inprocess [--profile]  # Stack.build + StackClient.inprocess, cold then warm
     python -m benchmarks.startup floor-inprocess  # one FastAPI app with one route and its in-process client
     python -m benchmarks.startup serve-floor --endpoints-file F   # a one-route uvicorn server (network floor)
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import importlib
 import json
 import os
@@ -21,6 +22,8 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from benchmarks.profiling import summarize
 
 WARM_RUNS = 5
 
@@ -61,10 +64,17 @@ async def _floor() -> Callable[[], Awaitable[None]]:
     return first_request
 
 
-async def _measure(build: Callable[[], Awaitable[Callable[[], Awaitable[None]]]]) -> dict[str, Any]:
+async def _measure(
+    build: Callable[[], Awaitable[Callable[[], Awaitable[None]]]], *, profile: bool = False
+) -> dict[str, Any]:
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()
     started = time.perf_counter()
     first_request = await build()
     cold = time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
     started = time.perf_counter()
     await first_request()
     first = time.perf_counter() - started
@@ -74,11 +84,14 @@ async def _measure(build: Callable[[], Awaitable[Callable[[], Awaitable[None]]]]
         again = await build()
         warm.append(time.perf_counter() - started)
         await again()
-    return {
+    result: dict[str, Any] = {
         "cold_ms": round(cold * 1000, 3),
         "first_request_ms": round(first * 1000, 3),
         "warm_median_ms": round(statistics.median(warm) * 1000, 3),
     }
+    if profiler is not None:
+        result["profile"] = summarize(profiler)
+    return result
 
 
 def _imports(modules: list[str]) -> float:
@@ -118,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["inprocess", "floor-inprocess", "serve-floor"])
     parser.add_argument("--endpoints-file", help="serve-floor: where to write the URL")
+    parser.add_argument("--profile", action="store_true", help="profile the cold build (cProfile)")
     args = parser.parse_args(argv)
     if args.what == "serve-floor":
         if not args.endpoints_file:
@@ -126,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.what == "inprocess":
         import_ms = _imports(["simulator.stack", "simulator.client", "httpx"])
-        result = asyncio.run(_measure(_stack))
+        result = asyncio.run(_measure(_stack, profile=args.profile))
     else:
         import_ms = _imports(["fastapi", "pydantic", "httpx"])
         result = asyncio.run(_measure(_floor))

@@ -3,8 +3,9 @@
 It writes one JSON object: the session's wall time (collection and every test, the stack's start-up included,
 interpreter start-up and imports left out), the test loop's alone, how many tests ran and how, and how many
 Gherkin steps ran. With `$MJLAB_BENCH_PROFILE` set it also profiles the session (cProfile, in every thread: the
-in-process stack runs its event loop in a thread of its own behind a portal) and writes the merged stats there. Used by `benchmarks.suite.scenarios` for the suite and for its no-op floor alike, so both are timed the
-same way. It imports nothing from the project, so loading it never imports the harness early.
+in-process stack runs its event loop in a thread of its own behind a portal) and writes the merged stats there.
+Used by `benchmarks.suite.scenarios` for the suite and for its no-op floor alike, so both are timed the same way.
+It imports nothing from the project, so loading it never imports the harness early.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import uvicorn
 
 from simulator.clock import SystemClock, pause
 from simulator.gateways.apns.h2server import serve_h2
+from simulator.gateways.smtp.server import serve_smtp
 from simulator.persistence import Journal, JournalMiddleware, replay
 from simulator.sandboxes import DEFAULT_SANDBOX
 from simulator.stack import Stack
@@ -89,6 +90,10 @@ async def serve(
             heartbeat = asyncio.ensure_future(_heartbeat(journal))
     h2 = await serve_h2(apps["apns"], host, port + PORT_OFFSETS["apns"] if port else 0)
     urls["apns"] = f"http://{shown}:{h2.sockets[0].getsockname()[1]}"
+    smtp: asyncio.Server | None = None
+    if "smtp" in stack.messaging:
+        smtp = await serve_smtp(stack.messaging["smtp"], host, port + PORT_OFFSETS["smtp"] if port else 0)
+        urls["smtp"] = f"smtp://{shown}:{smtp.sockets[0].getsockname()[1]}"
     stack.urls.update(urls)
     served = {name: ("apns" if name == "apns_http1" else name) for name in sockets if name not in _SPECIAL}
     served = {endpoint: app for endpoint, app in served.items() if app in apps}
@@ -125,6 +130,8 @@ async def serve(
         if heartbeat is not None:
             heartbeat.cancel()
         h2.close()
+        if smtp is not None:
+            smtp.close()
         for server in servers:
             server.should_exit = True
 

@@ -102,7 +102,11 @@ def reused_key(generate: KeyFactory = generate_key, key: Any = None) -> KeyFacto
 
 
 #: The person-to-person gateways and their channels, each added by its package's `wiring.install(stack)`.
-MESSAGING = ("simulator.gateways.twilio.wiring", "simulator.gateways.whatsapp.wiring")
+MESSAGING = (
+    "simulator.gateways.twilio.wiring",
+    "simulator.gateways.whatsapp.wiring",
+    "simulator.gateways.smtp.wiring",
+)
 
 
 def _withdraw_inbound(state: Any, instance: Any) -> None:

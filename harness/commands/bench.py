@@ -190,6 +190,7 @@ def _profile_lines(name: str, section: Any) -> list[str]:
             f"  [dim]tracemalloc ({name}): {section['traced_bytes_per_phone']:,} bytes/phone traced; top lines:[/]"
         ]
         for row in section["by_line"][: PROFILE_LINES + 2]:
-            lines.append(f"    {row['bytes_per_phone']:8.0f} B/phone  {row['line']}  [dim]{row['code']}[/]")
+            via = f" (allocated in {row['allocated_in']})" if row.get("allocated_in") else ""
+            lines.append(f"    {row['bytes_per_phone']:8.0f} B/phone  {row['line']}  [dim]{row['code']}{via}[/]")
         return lines
     return [line for key, value in section.items() for line in _profile_lines(f"{name} {key}", value)]

@@ -13,6 +13,7 @@ STEP_MODULES: tuple[str, ...] = (
     "harness.steps.rules",
     "harness.steps.sms",
     "harness.steps.whatsapp",
+    "harness.steps.email",
     "harness.steps.inbound",
     "harness.steps.inapp",
     "harness.steps.cards",

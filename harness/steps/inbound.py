@@ -102,7 +102,9 @@ def has_phone(lab: Lab, name: str, model: str) -> None:
     os = PHONE_WORDS.get(_model(model).casefold(), OS.ANDROID)
     if not any(p.os is os for p in person.phones):
         phone = lab.run(
-            lambda: lab.client.new_phone(lab.sandbox, os, name=f"{name}'s {model}", phone_number=person.phone_number)
+            lambda: lab.client.new_phone(
+                lab.sandbox, os, name=f"{name}'s {model}", phone_number=person.phone_number, email=person.email
+            )
         )
         person.phones.append(phone)
 

@@ -51,7 +51,9 @@ def has_phone_with_app(lab: Lab, name: str, model: str, app: str, denied: str | 
     phone = next((p for p in person.phones if p.os is os), None)
     if phone is None:
         phone = lab.run(
-            lambda: lab.client.new_phone(lab.sandbox, os, name=f"{name}'s {model}", phone_number=person.phone_number)
+            lambda: lab.client.new_phone(
+                lab.sandbox, os, name=f"{name}'s {model}", phone_number=person.phone_number, email=person.email
+            )
         )
         person.phones.append(phone)
     install(lab, phone, person, lab.app_id(app), permission=denied is None)

@@ -82,3 +82,48 @@ def test_attachments_travel_as_cucumber_embeddings_and_reach_the_page() -> None:
     assert '<svg class="funnel"' in page
     assert '<svg class="timeline"' in page
     assert ATTACHMENTS_LOCATION not in page  # the carrier hook is not shown as a step
+
+
+def test_a_steps_note_and_the_message_the_phone_holds_are_one_item_on_the_lane() -> None:
+    from harness.reports.platform import _add_note, _deduplicated
+
+    items = [
+        {"at": MONDAY, "kind": "received", "channel": "sms", "text": "Party at 8 pm: drinks on us", "ref": "m1"},
+        {"at": MONDAY + 5, "kind": "action", "channel": "sms", "text": "STOP", "ref": "m2"},
+    ]
+    note = {"channel": "sms", "ref": None}
+    _add_note(items, {**note, "at": MONDAY + 9, "kind": "received", "text": "SMS 'drinks on us'"})
+    _add_note(items, {**note, "at": MONDAY + 9, "kind": "action", "text": "replied 'STOP'"})
+    _add_note(items, {**note, "at": MONDAY + 9, "kind": "action", "text": "replied 'START'"})
+
+    assert [(i["at"], i["kind"], i["text"]) for i in _deduplicated(items)] == [
+        (MONDAY, "received", "Party at 8 pm: drinks on us"),
+        (MONDAY + 5, "action", "replied 'STOP'"),
+        (MONDAY + 9, "action", "replied 'START'"),
+    ]
+
+
+def test_inboxes_are_read_by_their_shape() -> None:
+    from dataclasses import dataclass, field
+
+    from harness.reports.platform import inbox_items
+
+    @dataclass
+    class Message:
+        id: str
+        direction: str
+        body: str
+        sent_at: float
+
+    @dataclass
+    class Thread:
+        messages: list[Message] = field(default_factory=list)
+
+    class Threads:  # threads as a property, as the SMS app has them
+        @property
+        def threads(self) -> list[Thread]:
+            return [Thread([Message("a", "incoming", "Hi", MONDAY), Message("b", "outgoing", "STOP", MONDAY + 1)])]
+
+    assert [(i["kind"], i["channel"], i["text"], i["ref"]) for i in inbox_items(Threads())] == [
+        ("received", "sms", "Hi", "a"), ("action", "sms", "STOP", "b"),
+    ]  # fmt: skip

@@ -2,8 +2,8 @@
 
 `Submission` is the server's answer to one transaction (MAIL FROM, RCPT TO..., DATA), what `smtplib` would see:
 the final reply, the queue id, and the recipients refused at RCPT. `ParsedMail` is a message as the gateway reads
-it (header names as RFC 5322 spells them). `BounceRule`, `RateLimit` and `InboundRoute` are the bodies the
-`/_sim/` routes accept.
+it (headers decoded, under the names the message gives them). `BounceRule`, `RateLimit` and `InboundRoute` are
+the bodies the `/_sim/` routes accept.
 """
 
 from __future__ import annotations

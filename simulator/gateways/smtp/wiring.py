@@ -53,7 +53,9 @@ class DirectMail:
 
 
 def install(stack: Stack) -> None:
-    """Add the mail gateway and the email channel to `stack` (before `stack.apps()` is handed out)."""
+    """Add the mail gateway and the email channel to `stack` (before `stack.apps()` is handed out); once only."""
+    if isinstance(stack.messaging.get("smtp"), MailGateway):
+        return
     gateway = MailGateway(stack.sandboxes, stack.hub, webhooks=stack.webhooks)
     stack.messaging["smtp"] = gateway
     stack.platform.channels[Channel.EMAIL] = EmailChannel(DirectMail(gateway), stack.platform, stack.urls)
