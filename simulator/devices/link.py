@@ -30,7 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from simulator.clock import pause
 from simulator.devices.delivery import MessageDelivery, PushDelivery
 
-#: How long a harness keeps trying to reach a restarted server: 600 × 0.1 s.
+#: How long a harness keeps trying to reach a restarted server: 600 times 0.1 s.
 RECONNECT_ATTEMPTS = 600
 RECONNECT_PAUSE = 0.1
 
