@@ -35,7 +35,7 @@ steps:
 """
 
 
-def free_block(size: int = 4) -> int:
+def free_block(size: int = 27) -> int:
     """A base port whose next `size` ports are free."""
     for base in range(23_500, 60_000, 17):
         sockets: list[socket.socket] = []
@@ -184,6 +184,52 @@ def test_on_the_system_clock_a_wait_that_fell_due_while_the_server_was_down_fire
                 await pause(0.05)
             await pause(0.5)
             assert _titles(phone) == ["Now", "Three seconds later"]
+            await client.aclose()
+        finally:
+            server.stop()
+
+    asyncio.run(main())
+
+
+SMS_JOURNEY = """
+id: sms-series
+name: SMS series
+entry: {type: event, event: sms.start}
+steps:
+  one: {type: action, channel: sms, category: transactional, message: {body: "First text"}, next: wait}
+  wait: {type: wait, duration: 1d, next: two}
+  two: {type: action, channel: sms, category: transactional, message: {body: "Second text"}}
+"""
+
+
+def test_an_sms_journey_resumes_after_a_kill_without_repeating_a_text(tmp_path: Path) -> None:
+    from simulator.devices.delivery import MessageChannel
+    from simulator.gateways.twilio.provision import provision_sms
+
+    async def main() -> None:
+        server = Server(tmp_path, free_block())
+        try:
+            client = await StackClient.connect(await server.start())
+            await client.open_sandbox(SANDBOX, seed="persistence-sms")
+            config = await provision_sms(client, SANDBOX)
+            body = {"identities": {"email": "carol@example.com", "phone": "+14155550177"}}
+            carol = (await client.call("core", "POST", "/profiles", sandbox=SANDBOX, json=body))["id"]
+            phone = await client.new_phone(SANDBOX, OS.ANDROID, phone_number="+14155550177")
+            await client.call("core", "POST", "/journeys", sandbox=SANDBOX, content=SMS_JOURNEY)
+            await client.call(
+                "core", "POST", "/events", sandbox=SANDBOX, json={"eventType": "sms.start", "profileId": carol}
+            )
+            await client.advance(SANDBOX, 10)
+            texts = phone.inbox(MessageChannel.SMS)
+            sender = config["numbers"][0]
+            assert texts.thread(sender).bodies() == ["First text"]
+
+            server.kill()
+            await server.start()
+            await client.advance(SANDBOX, 86_400 + 10)
+            assert texts.thread(sender).bodies() == ["First text", "Second text"]
+            report = await client.call("core", "GET", "/journeys/sms-series/report", sandbox=SANDBOX)
+            assert (report["ended"], report["steps"]["two"]["messages"]["delivered"]) == (1, 1)
             await client.aclose()
         finally:
             server.stop()
