@@ -69,10 +69,28 @@ def _waiting(function: str) -> bool:
     return function.startswith(WAITS)
 
 
+#: Frames every profile of a kind starts with (the event loop, pytest's and pluggy's call chain, the import
+#: machinery, the portal into the stack's loop): they head a cumulative listing without saying where time goes.
+PLUMBING = (
+    "stdlib/asyncio/",
+    "stdlib/threading.py",
+    "stdlib/concurrent/",
+    "stdlib/selectors.py",
+    "stdlib/importlib/",
+    "<frozen importlib",
+    "_contextvars.Context",
+    "cProfile",
+    "<built-in method",
+    "site-packages/pluggy/",
+    "site-packages/_pytest/main.py",
+    "site-packages/_pytest/runner.py",
+    "site-packages/_pytest/python.py",
+    "site-packages/anyio/",
+)
+
+
 def _plumbing(function: str) -> bool:
-    """Frames every profile starts with (the event loop, the profiler), useless in a cumulative listing."""
-    parts = ("stdlib/asyncio/", "_contextvars.Context", "cProfile", "<built-in method", "site-packages/pluggy/")
-    return any(part in function for part in parts)
+    return any(part in function for part in PLUMBING)
 
 
 def load(path: str, top: int = TOP) -> dict[str, Any]:

@@ -130,7 +130,11 @@ def fetch_endpoints(url: str) -> dict[str, str]:
         return {str(k): str(v) for k, v in json.load(answer).items()}
 
 
-async def _prepare(endpoints: dict[str, str], sandbox: str) -> dict[str, Any]:
+async def prepare_run(endpoints: dict[str, str], sandbox: str) -> dict[str, Any]:
+    """Open `sandbox` and make the app (an APNs key, a Firebase project) and the campaign the phones receive.
+
+    Returns what the locustfile reads from `$MJLAB_LOAD` besides the endpoints and the campaign interval.
+    """
     from simulator.client import StackClient
 
     client = await StackClient.connect(endpoints, mode="url")
@@ -204,7 +208,7 @@ def run_load(plan: LoadPlan, log: Callable[[str], None] = print) -> LoadResult:
             endpoints = server.endpoints
         require_loopback(endpoints)
         sandbox = f"load-{os.getpid()}-{int(time.time()) % 100_000}"
-        setup = asyncio.run(_prepare(endpoints, sandbox))
+        setup = asyncio.run(prepare_run(endpoints, sandbox))
         stats_file = workdir / "stats.json"
         config = {"endpoints": endpoints, "campaign_every": plan.every, "stats_file": str(stats_file), **setup}
         commands = locust_commands(plan, endpoints["core"])

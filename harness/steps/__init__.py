@@ -21,4 +21,5 @@ STEP_MODULES: tuple[str, ...] = (
     "harness.steps.audiences",
     "harness.steps.capture",
     "harness.steps.reporting",
+    "harness.steps.use_cases",
 )

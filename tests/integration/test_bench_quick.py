@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,12 +26,13 @@ QUICK_FIGURES = {
     "startup.network",
     "startup.docker",
 }
+QuickBench = tuple[subprocess.CompletedProcess[str], dict[str, Any]]
 #: Figures that may be skipped with a reason (no Docker engine or image on this machine).
 MAY_SKIP = {"startup.docker"}
 
 
 @pytest.fixture(scope="module")
-def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict]:
+def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> QuickBench:
     output = tmp_path_factory.mktemp("bench") / "bench.json"
     done = subprocess.run(
         [sys.executable, "-m", "harness.cli", "bench", "--quick", "--json", str(output)],
@@ -42,7 +44,7 @@ def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Co
 
 @pytest.mark.timeout(300)
 def test_every_figure_is_written_with_its_baseline_and_ratio(
-    quick_bench: tuple[subprocess.CompletedProcess[str], dict],
+    quick_bench: QuickBench,
 ) -> None:
     _, report = quick_bench
     figures = {figure["id"]: figure for figure in report["figures"]}
@@ -63,7 +65,7 @@ def test_every_figure_is_written_with_its_baseline_and_ratio(
 
 
 @pytest.mark.timeout(300)
-def test_the_table_names_each_figure(quick_bench: tuple[subprocess.CompletedProcess[str], dict]) -> None:
+def test_the_table_names_each_figure(quick_bench: QuickBench) -> None:
     done, report = quick_bench
     for title in ("push fan-out in-process", "push fan-out over the network", "memory per idle phone", "scenario cost"):
         assert title in done.stdout
