@@ -40,8 +40,8 @@ Feature: Abandonment re-engagement: push reminders, an SMS incentive to resume, 
     Then Alice sees no notification
     And Alice receives no SMS
     And the funnel of the step "welcome_back" of the journey "abandoned-basket" is:
-      | delivered | displayed | clicked |
-      | 1         | 1         | 1       |
+      | delivered | clicked | dismissed |
+      | 1         | 1       | 1         |
 
   Scenario: Bob ignores both reminders, gets the SMS incentive the next day, and resumes from the prompt
     Given Bob has an Android phone with the "Shop" app

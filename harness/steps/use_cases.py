@@ -22,6 +22,7 @@ from harness.lab import Lab, ScenarioError
 from harness.steps.common import APP, NAME
 from harness.steps.email import SUBJECT, mailbox
 from harness.steps.inbound import act, look
+from simulator.devices.mailbox import MailboxError
 from simulator.devices.phone import AppState
 
 #: Region kinds as steps write them, English and French, to the `poiType` the event carries.
@@ -48,8 +49,10 @@ def region_event(poi: str, kind: str, entering: bool) -> tuple[str, dict[str, An
     exemple='Quand Alice entre dans la zone géorepérée "Magasin du centre"',
 )
 def walks_into_region(lab: Lab, name: str, move: str, kind: str, poi: str) -> None:
-    """The phone detects a geofence or beacon zone entered (or left): apps on screen evaluate their location rules,
-    and every app reports `location.entry`/`location.exit` (`poi`, `poiType`) to the platform, then it settles."""
+    """The phone enters (or leaves) a geofence or beacon zone, and its apps report it to the platform.
+
+    The apps on screen evaluate their in-app location rules; every app sends `location.entry` (or `location.exit`)
+    with `poi` and `poiType`, on screen or not; then the stack settles."""
     person = lab.person(name)
     if not person.phones:
         raise ScenarioError(f"{name} has no phone in this scenario")
@@ -74,13 +77,18 @@ def walks_into_region(lab: Lab, name: str, move: str, kind: str, poi: str) -> No
     exemple='Quand Alice suit "Finir mon profil" dans l\'email "Plus qu\'une minute" jusque dans l\'application "Shop"',
 )
 def follows_email_app_link(lab: Lab, name: str, link: str, subject: str, app: str) -> None:
-    """Tap a link of an email that leads into the app: the tracked redirect counts the click, and the app opens on
-    the deep link it ends on (launched first when it was not on screen)."""
+    """Tap an email link that leads into the app: the click is counted and the app opens on that screen.
+
+    The mail app follows the sender's tracked redirect; the deep link it ends on opens the app (launched first when
+    it was not on screen) on that screen. A link that ends on a web page fails the step."""
     phone = lab.phone(name)
     app_id = lab.app_id(app)
     if app_id not in phone.apps:
         raise ScenarioError(f"{name}'s {phone.name} has no {app!r} app installed to open the link")
-    result = lab.run(mailbox(phone).click, link, subject)
+    try:
+        result = lab.run(mailbox(phone).click, link, subject)
+    except MailboxError as error:  # it says what the inbox and the email hold
+        raise ScenarioError(str(error)) from None
     if result.status != 0 or result.url.startswith(("http://", "https://")):
         raise AssertionError(
             f"expected the link {link!r} of {subject!r} to lead into the {app!r} app; it opened the web page "

@@ -309,7 +309,7 @@ class Platform:
     def record_event(self, state: SandboxState, profile: Profile, event: dict[str, Any]) -> None:
         """An event about a profile (an SDK event, an inbound SMS or WhatsApp reply, an email click...): journeys and
         other listeners see it. `event` is `{"xdm": {"eventType": ..., ...}, "data": {...}}`."""
-        state.events.append((state.clock.timestamp(), profile.id, event))
+        state.events.append((state.clock.timestamp(), profile.id, _kept(event)))
         for listener in self.event_listeners:
             listener(state, profile, event)
 
@@ -418,3 +418,16 @@ class Platform:
                 message_id=tracking.get("pushProviderMessageID"),
             ),
         )
+
+
+def _kept(event: dict[str, Any]) -> dict[str, Any]:
+    """What the sandbox keeps of an event for rules that look back: without the identity map and push details the
+    SDK sends with every launch (they are on the profile already, and would cost a kilobyte per phone)."""
+    xdm, data = event.get("xdm") or {}, event.get("data") or {}
+    if "identityMap" not in xdm and "pushNotificationDetails" not in data:
+        return event
+    return {
+        **event,
+        "xdm": {k: v for k, v in xdm.items() if k != "identityMap"},
+        "data": {k: v for k, v in data.items() if k != "pushNotificationDetails"},
+    }

@@ -63,8 +63,8 @@ class AppMessaging:
     def __init__(self, device: PhoneMessaging, installed: InstalledApp) -> None:
         self.device = device
         self.installed = installed
-        self.inapp = InAppMessages()
-        self.inbox = CardInbox()
+        self._inapp: InAppMessages | None = None
+        self._inbox: CardInbox | None = None
         self.experiences: dict[str, Experience] = {}
         self.surfaces: list[str] = []
         """The surfaces (besides the app surface) the app has shown: fetched again at each launch."""
@@ -76,6 +76,20 @@ class AppMessaging:
         self.outbox: list[dict[str, Any]] = []
         self.errors: list[str] = []
         self._displayed_experiences: dict[str, int] = {}
+
+    @property
+    def inapp(self) -> InAppMessages:
+        """The app's in-app messages (created when first needed: most phones of a fleet never get one)."""
+        if self._inapp is None:
+            self._inapp = InAppMessages()
+        return self._inapp
+
+    @property
+    def inbox(self) -> CardInbox:
+        """The app's content-card inbox (created when first needed)."""
+        if self._inbox is None:
+            self._inbox = CardInbox()
+        return self._inbox
 
     @property
     def app_id(self) -> str:
@@ -142,8 +156,10 @@ class AppMessaging:
         for surface, decisions in read_payload(payload, surfaces).items():
             if surface not in surfaces:
                 continue
-            self.inapp.replace(surface, decisions.rules)
-            self.inbox.replace(surface, decisions.cards)
+            if decisions.rules or self._inapp is not None:
+                self.inapp.replace(surface, decisions.rules)
+            if decisions.cards or self._inbox is not None:
+                self.inbox.replace(surface, decisions.cards)
             if decisions.experiences:
                 self.experiences[surface] = decisions.experiences[0]
             else:
@@ -204,15 +220,18 @@ class AppMessaging:
         if new_session:
             self.session += 1
             self.launches += 1
-            self.inapp.new_session()
+            if self._inapp is not None:
+                self._inapp.new_session()
             flags = {"lifecyclecontextdata.launchevent": "LaunchEvent"}
             if self.launches == 1:
                 flags["lifecyclecontextdata.installevent"] = "InstallEvent"
             elif self.launched_version != self.version:
                 flags["lifecyclecontextdata.upgradeevent"] = "UpgradeEvent"
             self.launched_version = self.version
-            triggered = self.inapp.matching(self.event_data({**LIFECYCLE, **flags}))
-        await self.present(triggered, self.inapp.take_pending())
+            if self._inapp is not None:
+                triggered = self.inapp.matching(self.event_data({**LIFECYCLE, **flags}))
+        if triggered or self._inapp is not None:
+            await self.present(triggered, self.inapp.take_pending())
 
     async def close(self, *, force: bool = False) -> None:
         """The app leaves the foreground (to the background, or force-quit): the close trigger fires."""
