@@ -35,9 +35,6 @@ Feature: Multichannel messaging: one sale, six steps, every channel, consent on 
     And Alice is in the journey "multichannel-sale" at step "came_in"
     When Alice taps the notification "The sale starts now"
     Then the "Shop" app is open on Alice's phone at "shop://sale"
-    # A tapped notification brings the app to the foreground without the SDK's launch (no fetch of in-app rules),
-    # so the launch that shows the in-app message is a step of its own.
-    When Alice opens the "Shop" app
     Then Alice sees the in-app message "15% off today"
     And the in-app message on Alice's phone has the buttons "Shop now" and "Later"
     When Alice taps "Shop now" in the in-app message

@@ -105,7 +105,7 @@ def shows_count(lab: Lab, name: str, app: str, count: str, surface: str | None =
     "then",
     en=rf'{NAME}\'s {APP} app shows the content cards? (?P<titles>"[^"]+"(?:(?:, | and )"[^"]+")*)'
     rf"(?P<ordered> in that order)?{_ON}",
-    fr=rf'l\'application {APP} d(?:\'|e ){NAME} montre les? cartes? de contenu (?P<titles>"[^"]+"(?:(?:, | et )"[^"]+")*)'
+    fr=rf'l\'application {APP} d(?:\'|e ){NAME} montre (?:la|les) cartes? de contenu (?P<titles>"[^"]+"(?:(?:, | et )"[^"]+")*)'
     rf"(?P<ordered> dans cet ordre)?{_SUR}",
     example='Then Alice\'s "Shop" app shows the content cards "Flash sale" and "Spring sale" in that order',
     exemple='Alors l\'application "Shop" d\'Alice montre les cartes de contenu "Vente flash" et "Printemps" dans cet ordre',

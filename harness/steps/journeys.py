@@ -19,7 +19,9 @@ def _publish(lab: Lab, text: str) -> dict[str, Any]:
     if "error" in answer:
         error = answer["error"]
         details = error.get("detail") or [{"field": error.get("field"), "message": error.get("message")}]
-        problems = "\n".join(f"  line {d.get('line') or '?'}: {d['field'] or '(root)'}: {d['message']}" for d in details)
+        problems = "\n".join(
+            f"  line {d.get('line') or '?'}: {d['field'] or '(root)'}: {d['message']}" for d in details
+        )
         raise ScenarioError(f"the journey is not valid:\n{problems}")
     return dict(answer)
 

@@ -292,7 +292,8 @@ class Phone:
         if action is ClickAction.WEB_URL and uri:
             self.browser.append(uri)
         elif action is not ClickAction.DISMISS:
-            app.state = AppState.FOREGROUND
+            # Opening the app from a notification is a launch: lifecycle, push registration, proposition fetch.
+            await self.launch(app.app_id)
             app.screen = uri if action is ClickAction.DEEPLINK else app.screen
         await self.services.send_edge(self, [self._tracking_event(app, notification, action_id)])
 

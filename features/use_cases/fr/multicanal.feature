@@ -37,9 +37,6 @@ Fonctionnalité: Messagerie multicanal : des soldes, six étapes, tous les canau
     Et Alice est dans le parcours "soldes-multicanal" à l'étape "venue"
     Quand Alice touche la notification "Les soldes commencent"
     Alors l'application "Shop" est ouverte sur le téléphone d'Alice sur "shop://soldes"
-    # Une notification touchée met l'application au premier plan sans le lancement du SDK (pas de récupération des
-    # règles in-app) : le lancement qui montre le message in-app est donc une étape à part.
-    Quand Alice ouvre l'application "Shop"
     Alors Alice voit le message in-app "-15 % aujourd'hui"
     Et le message in-app sur le téléphone d'Alice a les boutons "J'en profite" et "Plus tard"
     Quand Alice touche "J'en profite" dans le message in-app

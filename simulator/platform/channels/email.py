@@ -277,6 +277,7 @@ def _render(message: EmailMessage, dispatch: Dispatch) -> EmailMessage:
     variables = {
         "profile": {**profile.attributes, "identities": profile.identities, "id": profile.id},
         "context": dispatch.context,
+        "event": dispatch.context.get("event", {}),
     }
 
     def text(value: str | None) -> str | None:

@@ -147,6 +147,7 @@ class SmsChannel:
             variables = {
                 "profile": {**profile.attributes, "identities": profile.identities, "id": profile.id},
                 "context": dispatch.context,
+                "event": dispatch.context.get("event", {}),
             }
             try:
                 message = message.rendered(variables)

@@ -26,9 +26,12 @@ Position = tuple[int, int]
 #: Each channel's message model ("module:Class"), to check inline messages without a running platform.
 MESSAGE_MODELS = {
     "push": "simulator.platform.push_message:PushMessage",
-    "sms": "simulator.platform.channels.sms:SmsMessage",
-    "whatsapp": "simulator.platform.channels.whatsapp:WhatsAppMessage",
-    "email": "simulator.platform.channels.email:EmailMessage",
+    "sms": "simulator.platform.sms_message:SmsMessage",
+    "whatsapp": "simulator.platform.channels.whatsapp.message:WhatsAppMessage",
+    "email": "simulator.platform.email_message:EmailMessage",
+    "inapp": "simulator.platform.propositions.messages:InAppMessage",
+    "contentCard": "simulator.platform.propositions.messages:ContentCardMessage",
+    "codeBased": "simulator.platform.propositions.messages:CodeBasedMessage",
 }
 
 

@@ -160,6 +160,7 @@ class WhatsAppChannel:
             variables = {
                 "profile": {**profile.attributes, "identities": profile.identities, "id": profile.id},
                 "context": dispatch.context,
+                "event": dispatch.context.get("event", {}),
             }
             try:
                 body = render_body(body, variables)
