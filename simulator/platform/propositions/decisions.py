@@ -66,8 +66,8 @@ def recent_events(state: SandboxState, profile_id: str) -> list[dict[str, Any]]:
 
 
 def variables(state: SandboxState, profile: Profile, proposition: LiveProposition) -> dict[str, Any]:
-    """What expressions see: `profile`, `context`, `event` (a journey's entry event), and the profile's recent `events`, `event_types`, `actions`,
-    `states` (newest first)."""
+    """What expressions see: `profile`, `context`, `event` (a journey's entry event), and the profile's recent
+    `events`, `event_types`, `actions`, `states` (newest first)."""
     events = recent_events(state, profile.id)
     return {
         "profile": {**profile.attributes, "identities": profile.identities, "id": profile.id},
