@@ -49,6 +49,7 @@ BENCHMARK_MODULES: tuple[str, ...] = (
     "benchmarks.suite.memory",
     "benchmarks.suite.scenarios",
     "benchmarks.suite.startup",
+    "benchmarks.suite.channels",
 )
 
 
