@@ -57,7 +57,7 @@ def propositions(ctx: BenchContext) -> list[Figure]:
                 "the platform alone answering the same fetch (no phone, no SDK)",
                 run["edge_fetches_per_second"],
                 "fetches/s",
-            ),  # fmt: skip
+            ),
             goals=[at_least(10_000, "≥ 10,000/s")],
             details=run,
         ),
