@@ -114,7 +114,7 @@ async def smtp_sink(messages: int) -> dict[str, Any]:
     from aiosmtpd.smtp import SMTP
 
     class Sink:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             return "250 OK"
 
     loop = asyncio.get_running_loop()
