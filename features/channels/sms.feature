@@ -62,6 +62,7 @@ Feature: SMS, MMS and RCS through the Twilio-compatible gateway, and phones that
       | suggestions      | I'm in, Not this time |
     When the campaign "Rooftop" is sent to Alice
     Then Alice receives an RCS card "Rooftop party"
+    And the report of "Rooftop" shows 1 delivered as RCS
 
   Scenario: RCS falls back to SMS on a phone that cannot take it, and the report says so
     Given the SMS sender number "+15550100002" with the RCS agent "acme_shop"
@@ -71,3 +72,4 @@ Feature: SMS, MMS and RCS through the Twilio-compatible gateway, and phones that
       | card description | Saturday, 8 pm |
     When the campaign "Rooftop" is sent to Alice
     Then Alice receives an SMS "Rooftop party"
+    And the report of "Rooftop" shows 1 delivered as SMS

@@ -219,3 +219,19 @@ def segments(lab: Lab, kind: str, name: str, count: str) -> None:
     latest = messages[-1]
     if int(latest["num_segments"]) != int(count):
         raise AssertionError(f"expected {count} segment(s); the SMS {latest['body']!r} took {latest['num_segments']}")
+
+
+@step(
+    "then",
+    en=rf"the report of {CAMPAIGN} shows (?P<count>\d+) delivered as (?P<via>SMS|MMS|RCS)",
+    fr=rf"le rapport de {CAMPAIGN} indique (?P<count>\d+) remis? en (?P<via>SMS|MMS|RCS)",
+    example='Then the report of "Rooftop" shows 1 delivered as SMS',
+    exemple='Alors le rapport de "Rooftop" indique 1 remis en SMS',
+)
+def delivered_as(lab: Lab, campaign: str, count: str, via: str) -> None:
+    """Which channel the carrier actually used (an RCS message falls back to SMS/MMS on a phone without RCS)."""
+    wait_for(lab, lambda: False, seconds=3)
+    report = lab.call("core", "GET", f"/campaigns/{lab.campaign_id(campaign)}/report")
+    actual = report.get("deliveredVia", {}).get(via.lower(), 0)
+    if actual != int(count):
+        raise AssertionError(f"expected {count} delivered as {via}; the report says {report.get('deliveredVia')}")

@@ -21,12 +21,8 @@ JSON `{"detail": ...}` with a 4xx status; never a traceback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-from pydantic import ValidationError
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -42,15 +38,31 @@ from simulator.gateways.apns.models import (
     KeyRegistration,
 )
 from simulator.gateways.apns.service import ApnsGateway
-from simulator.gateways.faults import FaultRule
 from simulator.gateways.recording import RecordedCall
-from simulator.sandboxes import SandboxNotFound
+from simulator.gateways.sim_routes import (
+    INVALID_BODY,
+    INVALID_VALUE,
+    NO_SANDBOX,
+    Answer,
+    Filter,
+    GatewayErrors,
+    attributes_equal,
+    detail,
+    equals,
+    fault_routes,
+    gateway_app,
+    health_route,
+    recording_routes,
+)
 
 logger = logging.getLogger(__name__)
 
-Endpoint = Callable[[Request], Awaitable[Response]]
 ENVIRONMENT_HEADER = "x-mjlab-apns-environment"
 _APNS_HEADER_NAMES = frozenset(name.encode() for name in APNS_HEADERS)
+_NOTIFICATION_FILTERS: dict[str, Filter[RecordedCall]] = {
+    **attributes_equal("token", "sandbox", "status"),
+    "topic": equals(lambda call: call.headers.get("apns-topic")),
+}
 
 
 def create_app(gateway: ApnsGateway, *, environment: Environment | None = None) -> Starlette:
@@ -63,7 +75,7 @@ def create_app(gateway: ApnsGateway, *, environment: Environment | None = None) 
     async def send_notification(request: Request) -> Response:
         chosen = _environment(request, environment)
         if chosen is None:
-            return _detail(400, f"{ENVIRONMENT_HEADER} must be 'production' or 'sandbox'")
+            return detail(400, f"{ENVIRONMENT_HEADER} must be 'production' or 'sandbox'")
         apns_request = ApnsRequest.from_headers(
             request.path_params.get("token", ""),
             request.headers,
@@ -88,90 +100,28 @@ def create_app(gateway: ApnsGateway, *, environment: Environment | None = None) 
         try:
             gateway.unregister_device(token)
         except KeyError:
-            return _detail(404, f"no device token {token!r}")
+            return detail(404, f"no device token {token!r}")
         issued = gateway.device_token(token)
         return JSONResponse({"token": token, "unregistered_at": issued.unregistered_at_ms if issued else None})
 
-    async def list_notifications(request: Request) -> Response:
-        query = request.query_params
-        wanted: dict[str, str] = {k: query[k] for k in ("token", "topic", "sandbox", "status") if k in query}
-
-        def matches(call: RecordedCall) -> bool:
-            return all(
-                str(call.headers.get("apns-topic") if name == "topic" else getattr(call, name)) == value
-                for name, value in wanted.items()
-            )
-
-        found = gateway.calls.filter(matches)
-        return JSONResponse({"notifications": [call.to_json() for call in found], "total": len(found)})
-
-    async def get_notification(request: Request) -> Response:
-        call_id = request.path_params["id"]
-        call = gateway.calls.get(call_id)
-        if call is None:
-            return _detail(404, f"no notification {call_id!r}")
-        return JSONResponse(call.to_json())
-
-    async def clear_notifications(request: Request) -> Response:
-        return JSONResponse({"deleted": gateway.calls.clear(request.query_params.get("sandbox"))})
-
-    async def list_faults(request: Request) -> Response:
-        return JSONResponse({"faults": [rule.model_dump() for rule in gateway.faults.rules]})
-
-    async def add_fault(request: Request) -> Response:
-        rule = FaultRule.model_validate_json(await request.body())
-        gateway.faults.add(rule)
-        return JSONResponse(rule.model_dump(), status_code=201)
-
-    async def clear_faults(request: Request) -> Response:
-        dropped = len(gateway.faults.rules)
-        gateway.faults.clear()
-        return JSONResponse({"deleted": dropped})
-
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "service": "apns"})
-
     routes = [
-        Route("/3/device/{token}", _guarded(send_notification), methods=["POST"]),
-        Route("/3/device/", _guarded(send_notification), methods=["POST"]),
-        Route("/_sim/keys", _guarded(register_key), methods=["POST"]),
-        Route("/_sim/devices", _guarded(register_device), methods=["POST"]),
-        Route("/_sim/devices/{token}", _guarded(unregister_device), methods=["DELETE"]),
-        Route("/_sim/notifications", _guarded(list_notifications), methods=["GET"]),
-        Route("/_sim/notifications", _guarded(clear_notifications), methods=["DELETE"]),
-        Route("/_sim/notifications/{id}", _guarded(get_notification), methods=["GET"]),
-        Route("/_sim/faults", _guarded(list_faults), methods=["GET"]),
-        Route("/_sim/faults", _guarded(add_fault), methods=["POST"]),
-        Route("/_sim/faults", _guarded(clear_faults), methods=["DELETE"]),
-        Route("/_sim/health", _guarded(health), methods=["GET"]),
+        Route("/3/device/{token}", send_notification, methods=["POST"]),
+        Route("/3/device/", send_notification, methods=["POST"]),
+        Route("/_sim/keys", register_key, methods=["POST"]),
+        Route("/_sim/devices", register_device, methods=["POST"]),
+        Route("/_sim/devices/{token}", unregister_device, methods=["DELETE"]),
+        *recording_routes(
+            "/_sim/notifications",
+            gateway.calls,
+            key="notifications",
+            noun="notification",
+            filters=_NOTIFICATION_FILTERS,
+            describe=RecordedCall.to_json,
+        ),
+        *fault_routes(gateway.faults),
+        health_route("apns"),
     ]
-    app = Starlette(
-        routes=routes,
-        exception_handlers={HTTPException: _http_error, Exception: _server_error},
-    )
-    app.router.redirect_slashes = False
-    return app
-
-
-def _guarded(endpoint: Endpoint) -> Endpoint:
-    """Turn every failure of an endpoint into a JSON answer: Apple's reason, a 4xx detail, or a logged 500."""
-
-    async def guarded(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except ApnsError as error:
-            return JSONResponse(error.to_body(), status_code=error.status)
-        except ValidationError as error:
-            return _validation_failed(error)
-        except SandboxNotFound as error:
-            return _detail(404, f"no sandbox {error.args[0]!r}")
-        except ValueError as error:
-            return _detail(422, str(error))
-        except Exception:
-            logger.exception("APNs gateway failed on %s %s", request.method, request.url.path)
-            return _server_error_response(request)
-
-    return guarded
+    return gateway_app(routes, _ERRORS)
 
 
 def _environment(request: Request, fixed: Environment | None) -> Environment | None:
@@ -196,36 +146,20 @@ def _apns_answer(answer: ApnsResponse) -> Response:
     return JSONResponse(answer.body, status_code=answer.status, headers={"apns-id": answer.apns_id})
 
 
-def _detail(status: int, detail: Any) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
+def _apple_error(error: ApnsError) -> Response:
+    return JSONResponse(error.to_body(), status_code=error.status)
 
 
-def _validation_failed(error: ValidationError) -> JSONResponse:
-    problems = [
-        {"loc": ["body", *error_item["loc"]], "msg": error_item["msg"], "type": error_item["type"]}
-        for error_item in error.errors(include_url=False)
-    ]
-    return _detail(422, problems)
-
-
-def _is_sim(request: Request) -> bool:
-    return request.url.path.startswith("/_sim")
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405 (no route, wrong method), answered as Apple does outside `/_sim/`."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
+def _unrouted(request: Request, status: int) -> Response | None:
+    """Starlette's own 404/405 (no route, wrong method), answered as Apple does."""
     reason = {404: "BadPath", 405: "MethodNotAllowed"}.get(status)
-    if _is_sim(request) or reason is None:
-        return _detail(status, exc.detail if isinstance(exc, HTTPException) else "error")
-    return JSONResponse(ApnsError(reason).to_body(), status_code=status)
+    return None if reason is None else JSONResponse(ApnsError(reason).to_body(), status_code=status)
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    return _server_error_response(request)
-
-
-def _server_error_response(request: Request) -> Response:
-    if _is_sim(request):
-        return _detail(500, "internal error")
-    return JSONResponse(ApnsError("InternalServerError").to_body(), status_code=500)
+_ERRORS = GatewayErrors(
+    service="APNs",
+    logger=logger,
+    answers=(Answer(ApnsError, _apple_error), INVALID_BODY, NO_SANDBOX, INVALID_VALUE),
+    unrouted=_unrouted,
+    internal=lambda: JSONResponse(ApnsError("InternalServerError").to_body(), status_code=500),
+)
