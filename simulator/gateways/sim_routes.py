@@ -7,7 +7,8 @@ answer alike:
 - `recording_routes(path, records, ...)`: `GET {path}` lists what the gateway recorded, narrowed by query
   parameters (`filters`), as `{key: [...], "total": n}`; `GET {path}/{id}` is one record (`latest` names the
   newest) or 404 `{"detail": "no <noun> '<id>'"}`; `DELETE {path}` forgets them (`?sandbox=` for one sandbox) and
-  answers `{"deleted": n}`. `listing_route()` and `clearing_route()` are its halves, for a log without the middle;
+  answers `{"deleted": n}`. `listing_route()` and `clearing_route()` serve a log that is only listed or cleared
+  (Twilio's `/_sim/requests`, WhatsApp's `/_sim/webhooks`);
 - `fault_routes(faults)`: `GET /_sim/faults` → `{"faults": [...]}`; `POST` a `FaultRule` → 201 and the rule;
   `DELETE` → `{"deleted": n}`;
 - `health_route(service)` → `{"status": "ok", "service": ...}`; `reset_route(reset)` → `{"reset": true}`.
@@ -18,8 +19,8 @@ is 422 with one `{"loc": ["body", <field path>...], "msg", "type"}` per problem,
 `GatewayErrors`: the exceptions it answers, in order (its provider's own first, then the shared `INVALID_BODY`,
 `NO_SANDBOX`, `INVALID_VALUE` as it needs them), its provider's answer to a path or method it does not serve, and
 its provider's internal error. `gateway_app(routes, errors)` runs every route under `guarded()`, where an exception
-no answer claims is logged and becomes a 500 in the gateway's shape, and answers Starlette's own 404/405 the same
-way.
+no answer claims is logged and becomes that 500, and answers Starlette's own 404/405 (no such route, wrong method)
+as `errors` says too.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ from simulator.sandboxes import SandboxNotFound
 Endpoint = Callable[[Request], Awaitable[Response]]
 E = TypeVar("E", bound=Exception)
 R = TypeVar("R")
-R_co = TypeVar("R_co", covariant=True)
 
 Filter = Callable[[R, str], bool]
 """A query filter: whether a record matches the value the query gave (e.g. `status=400`)."""
@@ -152,14 +152,14 @@ def gateway_app(routes: Iterable[Route], errors: GatewayErrors) -> Starlette:
 # -- what a gateway recorded -------------------------------------------------------------------------------------------
 
 
-class Records(Protocol[R_co]):
+class Records(Protocol[R]):
     """What a gateway records (a `CallLog`, Twilio's `MessageLog`...): narrowed by a predicate, found by id."""
 
-    def filter(self, predicate: Callable[[R_co], bool], /) -> list[R_co]:
+    def filter(self, predicate: Callable[[R], bool], /) -> list[R]:
         """The records for which `predicate` holds, oldest first."""
         ...
 
-    def get(self, record_id: str, /) -> R_co | None:
+    def get(self, record_id: str, /) -> R | None:
         """A record by id (`latest` names the newest), or None."""
         ...
 

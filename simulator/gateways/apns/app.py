@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from simulator.gateways import sim_routes
 from simulator.gateways.apns.errors import ApnsError
 from simulator.gateways.apns.models import (
     APNS_HEADERS,
@@ -39,29 +40,14 @@ from simulator.gateways.apns.models import (
 )
 from simulator.gateways.apns.service import ApnsGateway
 from simulator.gateways.recording import RecordedCall
-from simulator.gateways.sim_routes import (
-    INVALID_BODY,
-    INVALID_VALUE,
-    NO_SANDBOX,
-    Answer,
-    Filter,
-    GatewayErrors,
-    attributes_equal,
-    detail,
-    equals,
-    fault_routes,
-    gateway_app,
-    health_route,
-    recording_routes,
-)
 
 logger = logging.getLogger(__name__)
 
 ENVIRONMENT_HEADER = "x-mjlab-apns-environment"
 _APNS_HEADER_NAMES = frozenset(name.encode() for name in APNS_HEADERS)
-_NOTIFICATION_FILTERS: dict[str, Filter[RecordedCall]] = {
-    **attributes_equal("token", "sandbox", "status"),
-    "topic": equals(lambda call: call.headers.get("apns-topic")),
+_NOTIFICATION_FILTERS: dict[str, sim_routes.Filter[RecordedCall]] = {
+    **sim_routes.attributes_equal("token", "sandbox", "status"),
+    "topic": sim_routes.equals(lambda call: call.headers.get("apns-topic")),
 }
 
 
@@ -75,7 +61,7 @@ def create_app(gateway: ApnsGateway, *, environment: Environment | None = None) 
     async def send_notification(request: Request) -> Response:
         chosen = _environment(request, environment)
         if chosen is None:
-            return detail(400, f"{ENVIRONMENT_HEADER} must be 'production' or 'sandbox'")
+            return sim_routes.detail(400, f"{ENVIRONMENT_HEADER} must be 'production' or 'sandbox'")
         apns_request = ApnsRequest.from_headers(
             request.path_params.get("token", ""),
             request.headers,
@@ -100,7 +86,7 @@ def create_app(gateway: ApnsGateway, *, environment: Environment | None = None) 
         try:
             gateway.unregister_device(token)
         except KeyError:
-            return detail(404, f"no device token {token!r}")
+            return sim_routes.detail(404, f"no device token {token!r}")
         issued = gateway.device_token(token)
         return JSONResponse({"token": token, "unregistered_at": issued.unregistered_at_ms if issued else None})
 
@@ -110,7 +96,7 @@ def create_app(gateway: ApnsGateway, *, environment: Environment | None = None) 
         Route("/_sim/keys", register_key, methods=["POST"]),
         Route("/_sim/devices", register_device, methods=["POST"]),
         Route("/_sim/devices/{token}", unregister_device, methods=["DELETE"]),
-        *recording_routes(
+        *sim_routes.recording_routes(
             "/_sim/notifications",
             gateway.calls,
             key="notifications",
@@ -118,10 +104,10 @@ def create_app(gateway: ApnsGateway, *, environment: Environment | None = None) 
             filters=_NOTIFICATION_FILTERS,
             describe=RecordedCall.to_json,
         ),
-        *fault_routes(gateway.faults),
-        health_route("apns"),
+        *sim_routes.fault_routes(gateway.faults),
+        sim_routes.health_route("apns"),
     ]
-    return gateway_app(routes, _ERRORS)
+    return sim_routes.gateway_app(routes, _ERRORS)
 
 
 def _environment(request: Request, fixed: Environment | None) -> Environment | None:
@@ -156,10 +142,15 @@ def _unrouted(request: Request, status: int) -> Response | None:
     return None if reason is None else JSONResponse(ApnsError(reason).to_body(), status_code=status)
 
 
-_ERRORS = GatewayErrors(
+_ERRORS = sim_routes.GatewayErrors(
     service="APNs",
     logger=logger,
-    answers=(Answer(ApnsError, _apple_error), INVALID_BODY, NO_SANDBOX, INVALID_VALUE),
+    answers=(
+        sim_routes.Answer(ApnsError, _apple_error),
+        sim_routes.INVALID_BODY,
+        sim_routes.NO_SANDBOX,
+        sim_routes.INVALID_VALUE,
+    ),
     unrouted=_unrouted,
     internal=lambda: JSONResponse(ApnsError("InternalServerError").to_body(), status_code=500),
 )

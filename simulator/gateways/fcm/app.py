@@ -21,26 +21,22 @@ a traceback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from simulator.gateways.faults import FaultRule
+from simulator.gateways import sim_routes
 from simulator.gateways.fcm.errors import FcmError, OAuthError
 from simulator.gateways.fcm.service import FcmGateway
 from simulator.gateways.recording import RecordedCall
-from simulator.sandboxes import SandboxNotFound
 
 logger = logging.getLogger(__name__)
 
-Endpoint = Callable[[Request], Awaitable[Response]]
 GOOGLE_JSON = "application/json; charset=UTF-8"
 
 
@@ -97,7 +93,7 @@ def create_app(gateway: FcmGateway) -> Starlette:
         try:
             gateway.unregister_device(registration)
         except KeyError:
-            return _detail(404, f"no registration token {registration!r}")
+            return sim_routes.detail(404, f"no registration token {registration!r}")
         return JSONResponse({"token": registration, "registered": False})
 
     async def subscribe(request: Request) -> Response:
@@ -105,111 +101,41 @@ def create_app(gateway: FcmGateway) -> Starlette:
         try:
             gateway.subscribe(registration, topic)
         except KeyError:
-            return _detail(404, f"no registration token {registration!r}")
+            return sim_routes.detail(404, f"no registration token {registration!r}")
         return JSONResponse({"token": registration, "topic": topic}, status_code=201)
 
     async def unsubscribe(request: Request) -> Response:
         gateway.unsubscribe(request.path_params["token"], request.path_params["topic"])
         return JSONResponse({"token": request.path_params["token"], "topic": request.path_params["topic"]})
 
-    async def list_messages(request: Request) -> Response:
-        wanted = {k: request.query_params[k] for k in ("token", "sandbox", "status") if k in request.query_params}
-
-        def matches(call: RecordedCall) -> bool:
-            return all(str(getattr(call, name)) == value for name, value in wanted.items())
-
-        found = gateway.calls.filter(matches)
-        return JSONResponse({"messages": [call.to_json() for call in found], "total": len(found)})
-
-    async def get_message(request: Request) -> Response:
-        call_id = request.path_params["id"]
-        call = gateway.calls.get(call_id)
-        if call is None:
-            return _detail(404, f"no message {call_id!r}")
-        return JSONResponse(call.to_json())
-
-    async def clear_messages(request: Request) -> Response:
-        return JSONResponse({"deleted": gateway.calls.clear(request.query_params.get("sandbox"))})
-
-    async def list_faults(request: Request) -> Response:
-        return JSONResponse({"faults": [rule.model_dump() for rule in gateway.faults.rules]})
-
-    async def add_fault(request: Request) -> Response:
-        rule = FaultRule.model_validate_json(await request.body())
-        gateway.faults.add(rule)
-        return JSONResponse(rule.model_dump(), status_code=201)
-
-    async def clear_faults(request: Request) -> Response:
-        dropped = len(gateway.faults.rules)
-        gateway.faults.clear()
-        return JSONResponse({"deleted": dropped})
-
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "service": "fcm"})
-
     routes = [
-        Route("/v1/projects/{project}/messages:send", _guarded(send_message), methods=["POST"]),
-        Route("/token", _guarded(token), methods=["POST"]),
-        Route("/_sim/projects", _guarded(register_project), methods=["POST"]),
-        Route("/_sim/devices", _guarded(register_device), methods=["POST"]),
-        Route("/_sim/devices/{token}", _guarded(unregister_device), methods=["DELETE"]),
-        Route("/_sim/topics/{topic}/tokens/{token}", _guarded(subscribe), methods=["POST"]),
-        Route("/_sim/topics/{topic}/tokens/{token}", _guarded(unsubscribe), methods=["DELETE"]),
-        Route("/_sim/messages", _guarded(list_messages), methods=["GET"]),
-        Route("/_sim/messages", _guarded(clear_messages), methods=["DELETE"]),
-        Route("/_sim/messages/{id}", _guarded(get_message), methods=["GET"]),
-        Route("/_sim/faults", _guarded(list_faults), methods=["GET"]),
-        Route("/_sim/faults", _guarded(add_fault), methods=["POST"]),
-        Route("/_sim/faults", _guarded(clear_faults), methods=["DELETE"]),
-        Route("/_sim/health", _guarded(health), methods=["GET"]),
+        Route("/v1/projects/{project}/messages:send", send_message, methods=["POST"]),
+        Route("/token", token, methods=["POST"]),
+        Route("/_sim/projects", register_project, methods=["POST"]),
+        Route("/_sim/devices", register_device, methods=["POST"]),
+        Route("/_sim/devices/{token}", unregister_device, methods=["DELETE"]),
+        Route("/_sim/topics/{topic}/tokens/{token}", subscribe, methods=["POST"]),
+        Route("/_sim/topics/{topic}/tokens/{token}", unsubscribe, methods=["DELETE"]),
+        *sim_routes.recording_routes(
+            "/_sim/messages",
+            gateway.calls,
+            key="messages",
+            noun="message",
+            filters=sim_routes.attributes_equal("token", "sandbox", "status"),
+            describe=RecordedCall.to_json,
+        ),
+        *sim_routes.fault_routes(gateway.faults),
+        sim_routes.health_route("fcm"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _server_error})
-    app.router.redirect_slashes = False
-    return app
+    return sim_routes.gateway_app(routes, _ERRORS)
 
 
-def _guarded(endpoint: Endpoint) -> Endpoint:
-    """Turn every failure of an endpoint into a JSON answer: Google's error, a 4xx detail, or a logged 500."""
-
-    async def guarded(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except FcmError as error:
-            return JSONResponse(error.to_body(), status_code=error.http_status, media_type=GOOGLE_JSON)
-        except ValidationError as error:
-            return _validation_failed(error)
-        except SandboxNotFound as error:
-            return _detail(404, f"no sandbox {error.args[0]!r}")
-        except ValueError as error:
-            return _detail(422, str(error))
-        except Exception:
-            logger.exception("FCM gateway failed on %s %s", request.method, request.url.path)
-            return _server_error_response(request)
-
-    return guarded
+def _google_error(error: FcmError) -> Response:
+    return JSONResponse(error.to_body(), status_code=error.http_status, media_type=GOOGLE_JSON)
 
 
-def _detail(status: int, detail: Any) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
-
-
-def _validation_failed(error: ValidationError) -> JSONResponse:
-    problems = [
-        {"loc": ["body", *item["loc"]], "msg": item["msg"], "type": item["type"]}
-        for item in error.errors(include_url=False)
-    ]
-    return _detail(422, problems)
-
-
-def _is_sim(request: Request) -> bool:
-    return request.url.path.startswith("/_sim")
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405 (no route, wrong method), answered as Google does outside `/_sim/`."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    if _is_sim(request):
-        return _detail(status, exc.detail if isinstance(exc, HTTPException) else "error")
+def _unrouted(request: Request, status: int) -> Response:
+    """Starlette's own 404/405 (no route, wrong method), answered as Google does."""
     error = FcmError(
         None, "Requested entity was not found." if status == 404 else "Method not allowed.", http_status=status
     )
@@ -222,11 +148,15 @@ def _without_fcm_detail(error: FcmError) -> dict[str, Any]:
     return body
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    return _server_error_response(request)
-
-
-def _server_error_response(request: Request) -> Response:
-    if _is_sim(request):
-        return _detail(500, "internal error")
-    return JSONResponse(FcmError("INTERNAL").to_body(), status_code=500, media_type=GOOGLE_JSON)
+_ERRORS = sim_routes.GatewayErrors(
+    service="FCM",
+    logger=logger,
+    answers=(
+        sim_routes.Answer(FcmError, _google_error),
+        sim_routes.INVALID_BODY,
+        sim_routes.NO_SANDBOX,
+        sim_routes.INVALID_VALUE,
+    ),
+    unrouted=_unrouted,
+    internal=lambda: JSONResponse(FcmError("INTERNAL").to_body(), status_code=500, media_type=GOOGLE_JSON),
+)

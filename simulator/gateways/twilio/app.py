@@ -29,18 +29,16 @@ Twilio's routes (HTTP Basic auth `AccountSid:AuthToken`; every error is Twilio's
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import parse_qsl
 
-from pydantic import ValidationError
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from simulator.gateways import sim_routes
 from simulator.gateways.faults import FaultRule
+from simulator.gateways.recording import RecordedCall
 from simulator.gateways.twilio.errors import TwilioError
 from simulator.gateways.twilio.messages import Message
 from simulator.gateways.twilio.models import (
@@ -54,12 +52,13 @@ from simulator.gateways.twilio.models import (
     SubscriberCreate,
 )
 from simulator.gateways.twilio.service import TwilioAnswer, TwilioGateway
-from simulator.sandboxes import SandboxNotFound
 
 logger = logging.getLogger(__name__)
 
-Endpoint = Callable[[Request], Awaitable[Response]]
-_MESSAGE_FILTERS = ("to", "from", "status", "sandbox", "direction", "channel", "account_sid")
+_MESSAGE_FILTERS: dict[str, sim_routes.Filter[Message]] = {
+    **sim_routes.attributes_equal("to", "status", "sandbox", "direction", "channel", "account_sid"),
+    "from": sim_routes.equals(lambda message: message.from_),
+}
 
 
 def create_app(gateway: TwilioGateway) -> Starlette:
@@ -113,30 +112,12 @@ def create_app(gateway: TwilioGateway) -> Starlette:
         try:
             sent = await gateway.receive_from_phone(body.sandbox, body.from_, body.payload.model_dump())
         except LookupError as error:
-            return _detail(404, str(error.args[0]))
+            return sim_routes.detail(404, str(error.args[0]))
         return JSONResponse(sent, status_code=201)
 
-    async def list_messages_sim(request: Request) -> Response:
-        wanted = {k: request.query_params[k] for k in _MESSAGE_FILTERS if k in request.query_params}
-        found = gateway.messages.filter(lambda m: all(_field(m, k) == v for k, v in wanted.items()))
-        return JSONResponse({"messages": [m.to_sim_json() for m in found], "total": len(found)})
-
-    async def get_message_sim(request: Request) -> Response:
-        sid = request.path_params["sid"]
-        message = gateway.messages.get(sid)
-        if message is None:
-            return _detail(404, f"no message {sid!r}")
-        return JSONResponse(message.to_sim_json())
-
-    async def clear_messages(request: Request) -> Response:
-        sandbox = request.query_params.get("sandbox")
+    def clear_messages(sandbox: str | None) -> int:
         gateway.calls.clear(sandbox)
-        return JSONResponse({"deleted": gateway.messages.clear(sandbox)})
-
-    async def list_requests(request: Request) -> Response:
-        sandbox = request.query_params.get("sandbox")
-        found = gateway.calls.query(sandbox=sandbox)
-        return JSONResponse({"requests": [call.to_json() for call in found], "total": len(found)})
+        return gateway.messages.clear(sandbox)
 
     async def upload_media(request: Request) -> Response:
         body = MediaUpload.model_validate_json(await request.body())
@@ -146,81 +127,49 @@ def create_app(gateway: TwilioGateway) -> Starlette:
     async def get_media(request: Request) -> Response:
         hosted = gateway.media.get(request.path_params["id"])
         if hosted is None:
-            return _detail(404, f"no media {request.path_params['id']!r}")
+            return sim_routes.detail(404, f"no media {request.path_params['id']!r}")
         return Response(hosted.data, media_type=hosted.content_type)
-
-    async def list_faults(request: Request) -> Response:
-        return JSONResponse({"faults": [rule.model_dump() for rule in gateway.faults.rules]})
-
-    async def add_fault(request: Request) -> Response:
-        rule = FaultRule.model_validate_json(await request.body())
-        if not rule.error.isdigit():
-            return _detail(422, f"a Twilio fault names a numeric error code (e.g. '20429'), not {rule.error!r}")
-        gateway.faults.add(rule)
-        return JSONResponse(rule.model_dump(), status_code=201)
-
-    async def clear_faults(request: Request) -> Response:
-        dropped = len(gateway.faults.rules)
-        gateway.faults.clear()
-        return JSONResponse({"deleted": dropped})
-
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "service": "twilio"})
 
     messages = "/2010-04-01/Accounts/{account_sid}/Messages"
     routes = [
-        Route(messages + ".json", _guarded(create_message), methods=["POST"]),
-        Route(messages + ".json", _guarded(list_messages), methods=["GET"]),
-        Route(messages + "/{sid}.json", _guarded(fetch_message), methods=["GET"]),
-        Route("/v1/Content", _guarded(create_content), methods=["POST"]),
-        Route("/v1/Content/{sid}", _guarded(fetch_content), methods=["GET"]),
-        Route("/_sim/accounts", _guarded(create_account), methods=["POST"]),
-        Route("/_sim/numbers", _guarded(add_number), methods=["POST"]),
-        Route("/_sim/services", _guarded(add_service), methods=["POST"]),
-        Route("/_sim/subscribers", _guarded(set_subscriber), methods=["POST"]),
-        Route("/_sim/subscribers", _guarded(list_subscribers), methods=["GET"]),
-        Route("/_sim/phones/messages", _guarded(phone_message), methods=["POST"]),
-        Route("/_sim/messages", _guarded(list_messages_sim), methods=["GET"]),
-        Route("/_sim/messages", _guarded(clear_messages), methods=["DELETE"]),
-        Route("/_sim/messages/{sid}", _guarded(get_message_sim), methods=["GET"]),
-        Route("/_sim/requests", _guarded(list_requests), methods=["GET"]),
-        Route("/_sim/media", _guarded(upload_media), methods=["POST"]),
-        Route("/_sim/media/{id}", _guarded(get_media), methods=["GET"]),
-        Route("/_sim/faults", _guarded(list_faults), methods=["GET"]),
-        Route("/_sim/faults", _guarded(add_fault), methods=["POST"]),
-        Route("/_sim/faults", _guarded(clear_faults), methods=["DELETE"]),
-        Route("/_sim/health", _guarded(health), methods=["GET"]),
+        Route(messages + ".json", create_message, methods=["POST"]),
+        Route(messages + ".json", list_messages, methods=["GET"]),
+        Route(messages + "/{sid}.json", fetch_message, methods=["GET"]),
+        Route("/v1/Content", create_content, methods=["POST"]),
+        Route("/v1/Content/{sid}", fetch_content, methods=["GET"]),
+        Route("/_sim/accounts", create_account, methods=["POST"]),
+        Route("/_sim/numbers", add_number, methods=["POST"]),
+        Route("/_sim/services", add_service, methods=["POST"]),
+        Route("/_sim/subscribers", set_subscriber, methods=["POST"]),
+        Route("/_sim/subscribers", list_subscribers, methods=["GET"]),
+        Route("/_sim/phones/messages", phone_message, methods=["POST"]),
+        *sim_routes.recording_routes(
+            "/_sim/messages",
+            gateway.messages,
+            key="messages",
+            noun="message",
+            filters=_MESSAGE_FILTERS,
+            describe=Message.to_sim_json,
+            clear=clear_messages,
+        ),
+        sim_routes.listing_route(
+            "/_sim/requests",
+            gateway.calls,
+            key="requests",
+            filters=sim_routes.attributes_equal("sandbox"),
+            describe=RecordedCall.to_json,
+        ),
+        Route("/_sim/media", upload_media, methods=["POST"]),
+        Route("/_sim/media/{id}", get_media, methods=["GET"]),
+        *sim_routes.fault_routes(gateway.faults, check=_twilio_code),
+        sim_routes.health_route("twilio"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _server_error})
-    app.router.redirect_slashes = False
-    return app
+    return sim_routes.gateway_app(routes, _ERRORS)
 
 
-def _guarded(endpoint: Endpoint) -> Endpoint:
-    """Turn every failure of an endpoint into JSON: Twilio's error, a 4xx detail, or a logged 500."""
-
-    async def guarded(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except TwilioError as error:
-            return JSONResponse(error.to_body(), status_code=error.status)
-        except ValidationError as error:
-            problems = [
-                {"loc": ["body", *item["loc"]], "msg": item["msg"], "type": item["type"]}
-                for item in error.errors(include_url=False)
-            ]
-            return _detail(422, problems)
-        except SandboxNotFound as error:
-            return _detail(404, f"no sandbox {error.args[0]!r}")
-        except KeyError as error:
-            return _detail(404, f"unknown {error.args[0]!r}")
-        except ValueError as error:
-            return _detail(422, str(error))
-        except Exception:
-            logger.exception("Twilio gateway failed on %s %s", request.method, request.url.path)
-            return _server_error_response(request)
-
-    return guarded
+def _twilio_code(rule: FaultRule) -> None:
+    if not rule.error.isdigit():
+        raise ValueError(f"a Twilio fault names a numeric error code (e.g. '20429'), not {rule.error!r}")
 
 
 def _answer(answer: TwilioAnswer) -> Response:
@@ -228,34 +177,27 @@ def _answer(answer: TwilioAnswer) -> Response:
     return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
-def _field(message: Message, name: str) -> str:
-    value = {"from": message.from_, "account_sid": message.account_sid}.get(name, getattr(message, name, None))
-    return str(value)
+def _twilio_error(error: TwilioError) -> Response:
+    return JSONResponse(error.to_body(), status_code=error.status)
 
 
-def _detail(status: int, detail: Any) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
-
-
-def _is_sim(request: Request) -> bool:
-    return request.url.path.startswith("/_sim")
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405, answered as Twilio does outside `/_sim/`."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    if _is_sim(request):
-        return _detail(status, exc.detail if isinstance(exc, HTTPException) else "error")
+def _unrouted(request: Request, status: int) -> Response:
+    """Starlette's own 404/405, answered as Twilio does."""
     if status == 405:
         return JSONResponse(TwilioError(20004, 405, "Method not allowed").to_body(), status_code=405)
     return JSONResponse(TwilioError(20404, path=request.url.path).to_body(), status_code=404)
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    return _server_error_response(request)
-
-
-def _server_error_response(request: Request) -> Response:
-    if _is_sim(request):
-        return _detail(500, "internal error")
-    return JSONResponse(TwilioError(20500).to_body(), status_code=500)
+_ERRORS = sim_routes.GatewayErrors(
+    service="Twilio",
+    logger=logger,
+    answers=(
+        sim_routes.Answer(TwilioError, _twilio_error),
+        sim_routes.INVALID_BODY,
+        sim_routes.NO_SANDBOX,
+        sim_routes.Answer(KeyError, lambda error: sim_routes.detail(404, f"unknown {error.args[0]!r}")),
+        sim_routes.INVALID_VALUE,
+    ),
+    unrouted=_unrouted,
+    internal=lambda: JSONResponse(TwilioError(20500).to_body(), status_code=500),
+)

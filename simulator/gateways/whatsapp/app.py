@@ -23,16 +23,14 @@ The send route runs exactly `WhatsAppGateway.handle()` and answers Meta's JSON (
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from simulator.gateways import sim_routes
 from simulator.gateways.faults import FaultRule
 from simulator.gateways.recording import RecordedCall
 from simulator.gateways.whatsapp.accounts import Business, wa_digits
@@ -46,12 +44,26 @@ from simulator.gateways.whatsapp.models import (
     WebhookSubscription,
 )
 from simulator.gateways.whatsapp.service import WhatsAppGateway
-from simulator.sandboxes import SandboxNotFound
 
 logger = logging.getLogger(__name__)
 
-Endpoint = Callable[[Request], Awaitable[Response]]
-_MESSAGE_FILTERS = ("sandbox", "to", "phone_number_id", "direction", "type", "status", "http_status", "error")
+
+def _extra(name: str) -> sim_routes.Filter[RecordedCall]:
+    return sim_routes.equals(lambda call: call.extra.get(name))
+
+
+#: `status` is the message's own status (in `extra`); `http_status` the status the send was answered with.
+_MESSAGE_FILTERS: dict[str, sim_routes.Filter[RecordedCall]] = {
+    **sim_routes.attributes_equal("sandbox"),
+    "to": lambda call, value: str(call.token) == wa_digits(value),
+    "http_status": sim_routes.equals(lambda call: call.status),
+    **{name: _extra(name) for name in ("phone_number_id", "direction", "type", "status", "error")},
+}
+_WEBHOOK_FILTERS: dict[str, sim_routes.Filter[RecordedCall]] = {
+    "sandbox": lambda call, value: call.sandbox == value,
+    "phone_number_id": lambda call, value: call.extra["phone_number_id"] == value,
+    "delivered": lambda call, value: str(call.delivered).lower() == value,
+}
 
 
 def create_app(gateway: WhatsAppGateway) -> Starlette:
@@ -94,8 +106,8 @@ def create_app(gateway: WhatsAppGateway) -> Starlette:
         business = _business(gateway, request)
         body = WebhookSubscription.model_validate_json(await request.body())
         if not await gateway.subscribe(business, body.callback_url, body.verify_token):
-            return _detail(400, "The callback URL or verify token couldn't be validated. Please verify the provided "
-                                "information or try again later.")  # fmt: skip
+            return sim_routes.detail(400, "The callback URL or verify token couldn't be validated. Please verify "
+                                          "the provided information or try again later.")  # fmt: skip
         return JSONResponse({"verified": True, "callback_url": body.callback_url})
 
     async def create_template(request: Request) -> Response:
@@ -117,85 +129,44 @@ def create_app(gateway: WhatsAppGateway) -> Starlette:
             payload["message_ids"] = body.message_ids
         return JSONResponse(await gateway.receive_from_phone(body.sandbox, body.sender, payload))
 
-    async def list_messages(request: Request) -> Response:
-        wanted = {k: request.query_params[k] for k in _MESSAGE_FILTERS if k in request.query_params}
-        found = gateway.calls.filter(lambda call: _matches(call, wanted))
-        return JSONResponse({"messages": [call.to_json() for call in found], "total": len(found)})
-
-    async def get_message(request: Request) -> Response:
-        call = gateway.calls.get(request.path_params["id"])
-        if call is None:
-            return _detail(404, f"no message {request.path_params['id']!r}")
-        return JSONResponse(call.to_json())
-
-    async def clear_messages(request: Request) -> Response:
-        sandbox = request.query_params.get("sandbox")
+    def clear_messages(sandbox: str | None) -> int:
         gateway.conversations.clear_messages(sandbox)
-        return JSONResponse({"deleted": gateway.calls.clear(sandbox)})
-
-    async def list_webhooks(request: Request) -> Response:
-        query = request.query_params
-
-        def matches(call: RecordedCall) -> bool:
-            return (
-                query.get("sandbox", call.sandbox) == call.sandbox
-                and query.get("phone_number_id", call.extra["phone_number_id"]) == call.extra["phone_number_id"]
-                and query.get("delivered", str(call.delivered).lower()) == str(call.delivered).lower()
-            )
-
-        found = gateway.webhooks.log.filter(matches)
-        return JSONResponse({"webhooks": [call.to_json() for call in found], "total": len(found)})
-
-    async def clear_webhooks(request: Request) -> Response:
-        return JSONResponse({"deleted": gateway.webhooks.clear(request.query_params.get("sandbox"))})
-
-    async def list_faults(request: Request) -> Response:
-        return JSONResponse({"faults": [rule.model_dump() for rule in gateway.faults.rules]})
-
-    async def add_fault(request: Request) -> Response:
-        rule = FaultRule.model_validate_json(await request.body())
-        if not rule.error.isdigit():
-            return _detail(422, f"error must be a WhatsApp error code (digits), got {rule.error!r}")
-        gateway.faults.add(rule)
-        return JSONResponse(rule.model_dump(), status_code=201)
-
-    async def clear_faults(request: Request) -> Response:
-        dropped = len(gateway.faults.rules)
-        gateway.faults.clear()
-        return JSONResponse({"deleted": dropped})
-
-    async def reset(request: Request) -> Response:
-        gateway.reset()
-        return JSONResponse({"reset": True})
-
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "service": "whatsapp"})
+        return gateway.calls.clear(sandbox)
 
     routes = [
-        Route("/_sim/businesses", _guarded(create_business), methods=["POST"]),
-        Route("/_sim/businesses", _guarded(list_businesses), methods=["GET"]),
-        Route("/_sim/businesses/{phone_number_id}", _guarded(patch_business), methods=["PATCH"]),
-        Route("/_sim/businesses/{phone_number_id}/webhook", _guarded(subscribe), methods=["PUT"]),
-        Route("/_sim/templates", _guarded(create_template), methods=["POST"]),
-        Route("/_sim/templates", _guarded(list_templates), methods=["GET"]),
-        Route("/_sim/phones/messages", _guarded(phone_message), methods=["POST"]),
-        Route("/_sim/phones/read", _guarded(phone_read), methods=["POST"]),
-        Route("/_sim/messages", _guarded(list_messages), methods=["GET"]),
-        Route("/_sim/messages", _guarded(clear_messages), methods=["DELETE"]),
-        Route("/_sim/messages/{id:path}", _guarded(get_message), methods=["GET"]),
-        Route("/_sim/webhooks", _guarded(list_webhooks), methods=["GET"]),
-        Route("/_sim/webhooks", _guarded(clear_webhooks), methods=["DELETE"]),
-        Route("/_sim/faults", _guarded(list_faults), methods=["GET"]),
-        Route("/_sim/faults", _guarded(add_fault), methods=["POST"]),
-        Route("/_sim/faults", _guarded(clear_faults), methods=["DELETE"]),
-        Route("/_sim/reset", _guarded(reset), methods=["POST"]),
-        Route("/_sim/health", _guarded(health), methods=["GET"]),
+        Route("/_sim/businesses", create_business, methods=["POST"]),
+        Route("/_sim/businesses", list_businesses, methods=["GET"]),
+        Route("/_sim/businesses/{phone_number_id}", patch_business, methods=["PATCH"]),
+        Route("/_sim/businesses/{phone_number_id}/webhook", subscribe, methods=["PUT"]),
+        Route("/_sim/templates", create_template, methods=["POST"]),
+        Route("/_sim/templates", list_templates, methods=["GET"]),
+        Route("/_sim/phones/messages", phone_message, methods=["POST"]),
+        Route("/_sim/phones/read", phone_read, methods=["POST"]),
+        *sim_routes.recording_routes(
+            "/_sim/messages",
+            gateway.calls,
+            key="messages",
+            noun="message",
+            filters=_MESSAGE_FILTERS,
+            describe=RecordedCall.to_json,
+            clear=clear_messages,
+            id_convertor="path",
+        ),
+        sim_routes.listing_route(
+            "/_sim/webhooks",
+            gateway.webhooks.log,
+            key="webhooks",
+            filters=_WEBHOOK_FILTERS,
+            describe=RecordedCall.to_json,
+        ),
+        sim_routes.clearing_route("/_sim/webhooks", gateway.webhooks.clear),
+        *sim_routes.fault_routes(gateway.faults, check=_meta_code),
+        sim_routes.reset_route(gateway.reset),
+        sim_routes.health_route("whatsapp"),
         # Last: `/_sim/phones/messages` would match it too.
-        Route("/{version}/{phone_number_id}/messages", _guarded(send_message), methods=["POST"]),
+        Route("/{version}/{phone_number_id}/messages", send_message, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _server_error})
-    app.router.redirect_slashes = False
-    return app
+    return sim_routes.gateway_app(routes, _ERRORS)
 
 
 def _business(gateway: WhatsAppGateway, request: Request) -> Business:
@@ -216,60 +187,32 @@ def _business_json(business: Business) -> dict[str, Any]:
     }
 
 
-def _matches(call: RecordedCall, wanted: dict[str, str]) -> bool:
-    for name, value in wanted.items():
-        if name == "to":
-            actual: Any = call.token
-            value = wa_digits(value)
-        elif name == "http_status":
-            actual = call.status
-        elif name == "sandbox":
-            actual = call.sandbox
-        else:
-            actual = call.extra.get(name)
-        if str(actual) != value:
-            return False
-    return True
+def _meta_code(rule: FaultRule) -> None:
+    if not rule.error.isdigit():
+        raise ValueError(f"error must be a WhatsApp error code (digits), got {rule.error!r}")
 
 
-def _guarded(endpoint: Endpoint) -> Endpoint:
-    """Turn every failure of an endpoint into a JSON answer: a 4xx detail, or a logged 500."""
-
-    async def guarded(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except ValidationError as error:
-            problems = [
-                {"loc": ["body", *item["loc"]], "msg": item["msg"], "type": item["type"]}
-                for item in error.errors(include_url=False)
-            ]
-            return _detail(422, problems)
-        except SandboxNotFound as error:
-            return _detail(404, f"no sandbox {error.args[0]!r}")
-        except LookupError as error:
-            return _detail(404, str(error.args[0]) if error.args else "not found")
-        except ValueError as error:
-            return _detail(422, str(error))
-        except Exception:
-            logger.exception("WhatsApp gateway failed on %s %s", request.method, request.url.path)
-            return _detail(500, "internal error")
-
-    return guarded
-
-
-def _detail(status: int, detail: Any) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405: Graph's unknown-path answer outside `/_sim/`."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    if request.url.path.startswith("/_sim") or status != 404:
-        return _detail(status, exc.detail if isinstance(exc, HTTPException) else "error")
+def _unrouted(request: Request, status: int) -> Response | None:
+    """Starlette's own 404: Graph's unknown-path answer (a 405 stays a `{"sim_routes.detail"}`)."""
+    if status != 404:
+        return None
     body = {"error": {"message": f"Unknown path components: {request.url.path}", "type": "OAuthException",
                       "code": 2500, "fbtrace_id": "AmjlabUnknownPath"}}  # fmt: skip
     return JSONResponse(body, status_code=400)
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    return _detail(500, "internal error")
+def _not_found(error: LookupError) -> Response:
+    return sim_routes.detail(404, str(error.args[0]) if error.args else "not found")
+
+
+_ERRORS = sim_routes.GatewayErrors(
+    service="WhatsApp",
+    logger=logger,
+    answers=(
+        sim_routes.INVALID_BODY,
+        sim_routes.NO_SANDBOX,
+        sim_routes.Answer(LookupError, _not_found),
+        sim_routes.INVALID_VALUE,
+    ),
+    unrouted=_unrouted,
+)
