@@ -75,6 +75,28 @@ def unavailable_reason(*, need_image: bool = True) -> str | None:
     return None
 
 
+#: The base port the image documents (`mjlab serve --port 8500`); its exposed ports are offsets from it.
+IMAGE_BASE_PORT = 8500
+
+
+def _free_block(offsets: list[int]) -> int:
+    """A base port such that base + every offset is free on loopback here."""
+    for base in range(20_000, 60_000, 37):
+        taken = []
+        try:
+            for offset in offsets:
+                probe = socket.socket()
+                taken.append(probe)
+                probe.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for probe in taken:
+                probe.close()
+    raise StackUnavailable("no free block of loopback ports for the container")
+
+
 def start_container(
     exit_stack: contextlib.ExitStack, seed: str = DEFAULT_SEED, *, extra_args: tuple[str, ...] = ()
 ) -> ServedStack:
@@ -86,12 +108,16 @@ def start_container(
     _require_engine()
     image = image_name()
     ports = _exposed_ports(_image_attrs(image))
-    container = DockerContainer(image).with_command(["--clock", "virtual", "--seed", seed, *extra_args])
+    # The server listens inside on the same ports it is published on outside, so the URLs it writes into its own
+    # answers (tracked email links, a service account's token_uri, webhook URLs) are right from here too.
+    base = _free_block([port - IMAGE_BASE_PORT for port in ports])
+    command = ["--clock", "virtual", "--seed", seed, "--port", str(base), *extra_args]
+    container = DockerContainer(image).with_command(command)
     exit_stack.callback(container.stop)  # removes the container (if started) and closes the client
-    # Published on loopback only, each on a free port the engine picks.
     bindings: dict[str, Any] = container.ports
     for port in ports:
-        bindings[f"{port}/tcp"] = ("127.0.0.1", None)
+        inside = base + port - IMAGE_BASE_PORT
+        bindings[f"{inside}/tcp"] = ("127.0.0.1", inside)
     run_id = os.environ.get(RUN_ID_VARIABLE)
     container.with_kwargs(labels={STACK_LABEL: "docker", **({RUN_LABEL: run_id} if run_id else {})})
     try:
@@ -99,7 +125,7 @@ def start_container(
     except errors.DockerException as error:
         raise StackUnavailable(f"docker could not start {image}: {_first_line(error)}") from None
     wrapped = container.get_wrapped_container()
-    endpoints = _wait_until_ready(container, wrapped, image)
+    endpoints = _wait_until_ready(container, wrapped, image, base)
     published = _published_ports(wrapped.attrs)
     return ServedStack(
         "docker",
@@ -228,7 +254,7 @@ def _published_ports(container_attrs: Mapping[str, Any]) -> dict[int, int]:
     return published
 
 
-def _wait_until_ready(container: Any, wrapped: Any, image: str) -> dict[str, str]:
+def _wait_until_ready(container: Any, wrapped: Any, image: str, core_port: int = 0) -> dict[str, str]:
     """Wait until `/_sim/health` answers 200 and endpoints.json is written; return its endpoints."""
     deadline = monotonic() + START_TIMEOUT
     last = "no answer yet"
@@ -240,7 +266,7 @@ def _wait_until_ready(container: Any, wrapped: Any, image: str) -> dict[str, str
             raise StackUnavailable(f"the {image} container exited (code {code}) before it was ready; its log:\n"
                                    + _tail(wrapped))  # fmt: skip
         if health is None and wrapped.status == "running":
-            core = _published_ports(wrapped.attrs).get(CORE_PORT)
+            core = _published_ports(wrapped.attrs).get(core_port or CORE_PORT)
             if core is not None:
                 health = f"http://{_netloc(container.get_container_host_ip(), core)}/_sim/health"
         if health is not None:
@@ -255,7 +281,7 @@ def _wait_until_ready(container: Any, wrapped: Any, image: str) -> dict[str, str
         if monotonic() > deadline:
             raise StackUnavailable(
                 f"the {image} container was not ready within {START_TIMEOUT:.0f} s "
-                f"({health or 'port 8500 not published'}: {last}); its log:\n" + _tail(wrapped)
+                f"({health or f'port {core_port or CORE_PORT} not published'}: {last}); its log:\n" + _tail(wrapped)
             )
         wait_real(0.1)
 
