@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from harness.lab import ScenarioError
 
@@ -41,3 +43,16 @@ def parse_duration(text: str) -> float:
     if match is None:
         raise ScenarioError(f"cannot read a duration from {text!r}; write e.g. '2 hours'")
     return duration(match.group(1), match.group(2))
+
+
+def attributes_from_table(datatable: list[list[str]]) -> dict[str, Any]:
+    """A two-column table of attribute and value; values read as JSON when they parse (numbers, true, lists)."""
+    attributes: dict[str, Any] = {}
+    for row in datatable:
+        if len(row) != 2:
+            raise ScenarioError(f"each row has an attribute and a value; got {row}")
+        try:
+            attributes[row[0].strip()] = json.loads(row[1])
+        except ValueError:
+            attributes[row[0].strip()] = row[1].strip()
+    return attributes

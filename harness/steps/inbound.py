@@ -8,14 +8,13 @@ Helpers here are used by `harness.steps.inapp`, `.cards` and `.codebased`: `app_
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from harness.catalogue import step
 from harness.lab import PHONE_WORDS, Lab, ScenarioError
 from harness.steps.campaigns import create_campaign
-from harness.steps.common import APP, CAMPAIGN, MODEL, NAME
+from harness.steps.common import APP, CAMPAIGN, MODEL, NAME, attributes_from_table
 from harness.steps.people import ensure_person, install
 from simulator.devices.messaging import AppMessaging, surface_uri
 from simulator.devices.phone import OS, Phone, PhoneError
@@ -211,14 +210,7 @@ def point_of_interest(lab: Lab, name: str, move: str, poi: str) -> None:
 )
 def profile_changes(lab: Lab, name: str, datatable: list[list[str]]) -> None:
     """Update profile attributes now (values read as JSON when they parse)."""
-    attributes: dict[str, Any] = {}
-    for row in datatable:
-        if len(row) != 2:
-            raise ScenarioError(f"each row has an attribute and a value; got {row}")
-        try:
-            attributes[row[0].strip()] = json.loads(row[1])
-        except ValueError:
-            attributes[row[0].strip()] = row[1].strip()
+    attributes = attributes_from_table(datatable)
     lab.call("core", "PATCH", f"/profiles/{lab.person(name).profile_id}", {"attributes": attributes})
 
 

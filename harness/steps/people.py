@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.catalogue import step
 from harness.lab import PHONE_WORDS, Lab, Person, ScenarioError
-from harness.steps.common import APP, MODEL, NAME
+from harness.steps.common import APP, MODEL, NAME, attributes_from_table
 from simulator.devices.phone import OS, Phone
 
 
@@ -156,15 +156,6 @@ def lives_in(lab: Lab, name: str, zone: str) -> None:
 )
 def profile_has(lab: Lab, name: str, datatable: list[list[str]]) -> None:
     """Set profile attributes (values read as JSON when they parse: numbers, true/false, lists)."""
-    import json
-
-    attributes: dict[str, object] = {}
-    for row in datatable:
-        if len(row) != 2:
-            raise ScenarioError(f"each row has an attribute and a value; got {row}")
-        try:
-            attributes[row[0].strip()] = json.loads(row[1])
-        except ValueError:
-            attributes[row[0].strip()] = row[1].strip()
+    attributes = attributes_from_table(datatable)
     person = ensure_person(lab, name)
     lab.call("core", "PATCH", f"/profiles/{person.profile_id}", {"attributes": attributes})
