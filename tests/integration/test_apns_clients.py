@@ -7,7 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,12 @@ import httpx
 import jwt
 import pytest
 from aioapns import APNs, NotificationRequest
+from fakes import RecordingPhone as FakePhone
 from h2.config import H2Configuration
 from h2.connection import H2Connection
 from h2.events import ConnectionTerminated, DataReceived, Event, ResponseReceived, StreamEnded
 
 from simulator.clock import VirtualClock
-from simulator.devices.delivery import PushDelivery
 from simulator.devices.hub import DeviceHub
 from simulator.gateways.apns import ApnsGateway, ProviderKeyGrant, create_app, serve_h2
 from simulator.sandboxes import Sandboxes
@@ -34,21 +34,6 @@ TOPIC = "com.example.journeys"
 def load(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
     return data
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@dataclass
-class FakePhone:
-    device_id: str
-    sandbox: str = "prod"
-    received: list[PushDelivery] = field(default_factory=list)
-
-    def receive_push(self, delivery: PushDelivery) -> None:
-        self.received.append(delivery)
 
 
 @dataclass

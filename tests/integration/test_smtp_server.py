@@ -25,11 +25,6 @@ pytestmark = [pytest.mark.network, pytest.mark.anyio]
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "email"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class Served:
     stack: Stack

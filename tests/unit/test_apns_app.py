@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
 import pytest
+from fakes import RecordingPhone as FakePhone
 
-from simulator.devices.delivery import PushDelivery
 from simulator.devices.hub import DeviceHub
 from simulator.gateways.apns import ApnsGateway, create_app
 from simulator.sandboxes import Sandboxes
@@ -21,21 +21,6 @@ pytestmark = pytest.mark.anyio
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "apns"
 TOPIC = "com.example.journeys"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@dataclass
-class FakePhone:
-    device_id: str
-    sandbox: str = "prod"
-    received: list[PushDelivery] = field(default_factory=list)
-
-    def receive_push(self, delivery: PushDelivery) -> None:
-        self.received.append(delivery)
 
 
 @dataclass

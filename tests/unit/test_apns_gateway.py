@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from fakes import RecordingPhone as FakePhone
 
 from simulator.clock import VirtualClock
 from simulator.devices.delivery import PushDelivery, PushProvider
@@ -32,23 +33,6 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 def load(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
     return data
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@dataclass
-class FakePhone:
-    """A phone as the hub sees it: it keeps every notification it receives."""
-
-    device_id: str
-    sandbox: str = "prod"
-    received: list[PushDelivery] = field(default_factory=list)
-
-    def receive_push(self, delivery: PushDelivery) -> None:
-        self.received.append(delivery)
 
 
 @dataclass

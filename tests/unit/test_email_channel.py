@@ -33,11 +33,6 @@ OFFER = {
 }
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class World:
     """An in-process stack with email installed, one sandbox, and helpers for people and campaigns."""
 

@@ -93,11 +93,6 @@ class Lab:
         return await self.gateway.handle(PROJECT, self.auth, {"message": message, **request})
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def rsa_key() -> rsa.RSAPrivateKey:
     return generate_key()

@@ -27,11 +27,6 @@ BUSINESS = DEFAULT_NUMBER
 DELIVERY_SECONDS = 2
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Lab:
     """A stack with the Twilio gateway installed and SMS provisioned in one sandbox."""
 

@@ -40,11 +40,6 @@ def simple(
     return (head + "\r\n" + body + "\r\n").encode()
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class FakePhone:
     """A phone as the hub sees it: keeps every message it receives."""

@@ -71,11 +71,6 @@ def fill(template: Any, **values: str) -> Any:
     return json.loads(text)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class FakePhone:
     """A phone as the hub sees it: it keeps every message it receives."""
