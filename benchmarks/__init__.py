@@ -136,7 +136,7 @@ class Figure:
             "value": self.value,
             "unit": self.unit,
             "baseline": asdict(self.baseline) if self.baseline is not None else None,
-            "ratio": round(self.ratio, 4) if self.ratio is not None else None,
+            "ratio": float(f"{self.ratio:.6g}") if self.ratio is not None else None,
             "goals": [{"text": goal.text, "met": goal.met(self)} for goal in self.goals],
             "met": None if not self.goals or self.skipped else not self.missed,
             "details": self.details,
