@@ -5,7 +5,8 @@
 - the fixture and step modules of the harness (`harness.fixtures` and `harness.steps.STEP_MODULES`),
   registered as plugins so their fixtures and step definitions are visible to every feature;
 - feature collection and tags: `harness.collect`;
-- reports: `harness.reports`.
+- reports: `harness.reports`;
+- a remembering step-definition lookup for pytest-bdd: `harness.step_lookup`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd.utils import CONFIG_STACK
 
-from harness import collect, options, reports
+from harness import collect, options, reports, step_lookup
 
 FIXTURE_MODULE = "harness.fixtures"
 STEPS_PACKAGE = "harness.steps"
@@ -49,6 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
             continue
         config.pluginmanager.register(module, name)
     reports.configure(config)
+    step_lookup.install()
+    config.add_cleanup(step_lookup.uninstall)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

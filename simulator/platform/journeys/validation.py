@@ -76,7 +76,10 @@ def _positions(node: yaml.Node, path: tuple[str, ...], into: dict[tuple[str, ...
         _positions(value, child, into)
 
 
-class DefinitionLoader(yaml.SafeLoader):
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when built
+
+
+class DefinitionLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """YAML as people expect it: only `true`/`false` are booleans (YAML 1.1 would read `on:` and `no` as booleans)."""
 
 
@@ -92,8 +95,12 @@ DefinitionLoader.add_implicit_resolver(
 def load_text(text: str, file: str | None = None) -> tuple[Any, dict[tuple[str, ...], Position]]:
     """Parse YAML (or JSON) keeping positions; a syntax error is a JourneyInvalid with its line and column."""
     try:
-        node = yaml.compose(text, Loader=DefinitionLoader)
-        data = yaml.load(text, Loader=DefinitionLoader)
+        loader = DefinitionLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
