@@ -2,19 +2,26 @@
 
 The harness, the CLI and the benchmarks talk to the platform and gateways through HTTP clients (an ASGI transport
 in-process, sockets otherwise), move a sandbox's clock through `/_sim/clock`, and create phones whose services fit
-the mode. Admin calls are few per scenario; the per-notification path never goes through here.
+the mode. Reading, moving and settling the clock happen several times per step: in-process they call the code
+behind those routes (`ClockControl`) directly, and only a request the model refuses goes through HTTP, for the
+route's own 422 answer. The per-notification path never goes through here.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from simulator.devices.link import LinkClient
 from simulator.devices.phone import OS, Phone, PhoneServices
 from simulator.devices.services import DirectPhoneServices, HttpPhoneServices
+from simulator.platform.clock_control import ClockControl
+from simulator.platform.errors import PlatformError
+from simulator.platform.models import ClockAdvance
 from simulator.stack import Stack
 
 
@@ -47,6 +54,7 @@ class StackClient:
         self.link = link
         self.endpoints = endpoints or {}
         self._device_numbers = itertools.count(1)
+        self._clock = ClockControl(stack.platform) if stack is not None else None
 
     @classmethod
     async def inprocess(cls, stack: Stack) -> StackClient:
@@ -121,19 +129,46 @@ class StackClient:
 
     async def advance(self, sandbox: str, seconds: float) -> dict[str, Any]:
         """Move the sandbox's clock forward, firing what falls due, and settle."""
-        return dict(await self.call("core", "POST", "/_sim/clock/advance", sandbox=sandbox, json={"seconds": seconds}))
+        return await self._advance(sandbox, {"seconds": seconds})
 
     async def advance_to(self, sandbox: str, instant: str) -> dict[str, Any]:
         """Move the sandbox's clock to an ISO 8601 instant, and settle."""
-        return dict(await self.call("core", "POST", "/_sim/clock/advance", sandbox=sandbox, json={"to": instant}))
+        return await self._advance(sandbox, {"to": instant})
 
     async def settle(self, sandbox: str) -> dict[str, Any]:
         """Wait until nothing is queued and every delivery is acknowledged."""
+        if self._clock is not None:
+            return await self._direct("POST", "/_sim/settle", self._clock.settle(sandbox))
         return dict(await self.call("core", "POST", "/_sim/settle", sandbox=sandbox))
 
     async def now(self, sandbox: str) -> dict[str, Any]:
         """The sandbox's clock."""
+        if self._clock is not None:
+            try:
+                return self._clock.reading(sandbox)
+            except PlatformError as error:
+                raise self._refused("GET", "/_sim/clock", error) from None
         return dict(await self.call("core", "GET", "/_sim/clock", sandbox=sandbox))
+
+    async def _advance(self, sandbox: str, body: dict[str, Any]) -> dict[str, Any]:
+        if self._clock is not None:
+            try:
+                request = ClockAdvance.model_validate(body)
+            except ValidationError:
+                pass  # the route answers it: its 422 body is the one to show
+            else:
+                return await self._direct("POST", "/_sim/clock/advance", self._clock.advance(sandbox, request))
+        return dict(await self.call("core", "POST", "/_sim/clock/advance", sandbox=sandbox, json=body))
+
+    async def _direct(self, method: str, path: str, answer: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return await answer
+        except PlatformError as error:
+            raise self._refused(method, path, error) from None
+
+    def _refused(self, method: str, path: str, error: PlatformError) -> StackError:
+        """The StackError the route would have led to: the status and body its error handler answers with."""
+        return StackError(method, str(self.http["core"].base_url.join(path)), error.status, error.to_body())
 
     # -- apps and phones ------------------------------------------------------------------------------------------
 

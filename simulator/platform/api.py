@@ -6,15 +6,14 @@ Simulator controls live under `/_sim/`: sandboxes, the sandbox's clock, settling
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from simulator.clock import VirtualClock
-from simulator.platform.errors import Conflict, InvalidRequest, NotFound, PlatformError
+from simulator.platform.clock_control import ClockControl
+from simulator.platform.errors import Conflict, NotFound, PlatformError
 from simulator.platform.models import (
     AppCreate,
     CampaignCreate,
@@ -46,6 +45,7 @@ def create_app(platform: Platform) -> FastAPI:
         version="1",
         description="An emulated journey-orchestration platform with mobile channels.",
     )
+    control = ClockControl(platform)
 
     @api.exception_handler(PlatformError)
     async def platform_error(_: Request, error: PlatformError) -> JSONResponse:
@@ -83,38 +83,15 @@ def create_app(platform: Platform) -> FastAPI:
 
     @api.get("/_sim/clock", tags=["_sim"])
     async def clock(sandbox: SandboxName = DEFAULT_SANDBOX) -> dict[str, Any]:
-        clock = platform.state(sandbox).clock
-        return {
-            "now": clock.now().isoformat(),
-            "timestamp": clock.timestamp(),
-            "virtual": isinstance(clock, VirtualClock),
-        }
+        return control.reading(sandbox)
 
     @api.post("/_sim/clock/advance", tags=["_sim"])
     async def advance(body: ClockAdvance, sandbox: SandboxName = DEFAULT_SANDBOX) -> dict[str, Any]:
-        clock = platform.state(sandbox).clock
-        if not isinstance(clock, VirtualClock):
-            raise Conflict("this stack runs on the system clock; time cannot be moved", field="x-sandbox-name")
-        if body.seconds is not None:
-            await clock.advance(body.seconds)
-        else:
-            assert body.to is not None
-            try:
-                target = datetime.fromisoformat(body.to)
-            except ValueError:
-                raise InvalidRequest(f"not an ISO 8601 instant: {body.to!r}", field="to") from None
-            if target.tzinfo is None:
-                raise InvalidRequest("give a time zone offset (e.g. Z or +02:00)", field="to")
-            if target.timestamp() < clock.timestamp():
-                raise InvalidRequest("cannot move the clock backwards", field="to")
-            await clock.advance_to(target)
-        return {"now": clock.now().isoformat(), "timestamp": clock.timestamp()}
+        return await control.advance(sandbox, body)
 
     @api.post("/_sim/settle", tags=["_sim"])
     async def settle(sandbox: SandboxName = DEFAULT_SANDBOX) -> dict[str, Any]:
-        clock = platform.state(sandbox).clock
-        await clock.settle()
-        return {"now": clock.now().isoformat(), "timestamp": clock.timestamp()}
+        return await control.settle(sandbox)
 
     # -- profiles ---------------------------------------------------------------------------------------------------
 
