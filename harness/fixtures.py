@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import os
@@ -48,6 +49,12 @@ def mjlab_runtime(request: pytest.FixtureRequest) -> Iterator[Runtime]:
     runtime.stop()
 
 
+@functools.cache
+def _faker(locale: str) -> Faker:
+    """One Faker per locale for the session (building one loads every provider); each scenario re-seeds it."""
+    return Faker(locale)
+
+
 @pytest.fixture
 def lab(mjlab_runtime: Runtime, request: pytest.FixtureRequest) -> Iterator[Lab]:
     """A fresh sandbox for this scenario."""
@@ -58,8 +65,9 @@ def lab(mjlab_runtime: Runtime, request: pytest.FixtureRequest) -> Iterator[Lab]
     client = mjlab_runtime.client
     assert client is not None
     mjlab_runtime.run(client.open_sandbox, sandbox, seed)
-    faker = Faker(request.config.getoption("mjlab_faker_locale", default=None) or "en_US")
-    faker.seed_instance(seed)
+    faker = _faker(request.config.getoption("mjlab_faker_locale", default=None) or "en_US")
+    faker.seed_instance(seed)  # the same state a new Faker seeded so would have
+    faker.unique.clear()
     world = Lab(runtime=mjlab_runtime, sandbox=sandbox, faker=faker)
     yield world
     platform_report.capture(request, world)

@@ -12,7 +12,6 @@ transports in-process, sockets in network mode), the sandbox's clock through `/_
 from __future__ import annotations
 
 import gc
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,10 @@ from simulator.gateways.apns.models import Environment
 from simulator.gateways.fcm import FcmGateway
 from simulator.gateways.fcm.app import create_app as fcm_app
 from simulator.gateways.fcm.oauth import KeyFactory, generate_key
+from simulator.gateways.smtp import wiring as smtp_wiring
+from simulator.gateways.twilio import wiring as twilio_wiring
 from simulator.gateways.webhooks import WebhookSender
+from simulator.gateways.whatsapp import wiring as whatsapp_wiring
 from simulator.platform.api import create_app as platform_app
 from simulator.platform.capture import LandingPages, capture_router
 from simulator.platform.channels import ChannelSender
@@ -103,11 +105,7 @@ def reused_key(generate: KeyFactory = generate_key, key: Any = None) -> KeyFacto
 
 
 #: The person-to-person gateways and their channels, each added by its package's `wiring.install(stack)`.
-MESSAGING = (
-    "simulator.gateways.twilio.wiring",
-    "simulator.gateways.whatsapp.wiring",
-    "simulator.gateways.smtp.wiring",
-)
+MESSAGING = (twilio_wiring, whatsapp_wiring, smtp_wiring)
 
 
 #: Collector thresholds for a process holding a stack: a fleet of phones is hundreds of thousands of long-lived
@@ -167,8 +165,8 @@ class Stack:
         stack = cls(sandboxes, hub, apns, fcm, platform, stack_urls, webhooks, JourneyEngine(platform))
         AudienceQualification(platform, stack.journeys)
         stack.journeys.on_exit.append(_withdraw_inbound)
-        for install in MESSAGING:
-            importlib.import_module(install).install(stack)
+        for wiring in MESSAGING:
+            wiring.install(stack)
         return stack
 
     async def _endpoints(self) -> dict[str, str]:

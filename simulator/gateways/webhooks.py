@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import httpx
 from starlette.types import ASGIApp
 
+from simulator.gateways.outbound import OutboundClients
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookAnswer:
@@ -28,31 +30,17 @@ class WebhookSender:
     """Posts webhooks: in-process parts through ASGI, anything else over HTTP."""
 
     def __init__(self, urls: Mapping[str, str] | None = None, apps: Callable[[], Mapping[str, ASGIApp]] | None = None):
-        self._urls = urls or {}
-        self._apps = apps
-        self._clients: dict[str, httpx.AsyncClient] = {}
-        self._network = httpx.AsyncClient(timeout=15.0)
+        self._clients = OutboundClients(urls, apps, timeout=15.0)
         self.live = True
         """False while a restarted server replays its journal: webhooks to outside the stack are not sent again."""
-
-    def _client_for(self, url: str) -> httpx.AsyncClient:
-        if self._apps is not None:
-            for name, base in self._urls.items():
-                if url.startswith(base):
-                    client = self._clients.get(name)
-                    if client is None:
-                        transport = httpx.ASGITransport(app=self._apps()[name])
-                        client = self._clients[name] = httpx.AsyncClient(transport=transport, base_url=base)
-                    return client
-        return self._network
 
     async def post(
         self, url: str, *, data: Mapping[str, str] | None = None, content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> WebhookAnswer:  # fmt: skip
         """POST form `data` or raw `content` to `url`; a connection failure is status 0, never an exception."""
-        client = self._client_for(url)
-        if not self.live and client is self._network:
+        client = self._clients.for_url(url)
+        if not self.live and self._clients.is_network(client):
             return WebhookAnswer(200, "", "replayed: not sent again")
         try:
             response = await client.post(url, data=data, content=content, headers=headers)
@@ -63,13 +51,11 @@ class WebhookSender:
     async def get(self, url: str, *, params: Mapping[str, str] | None = None) -> WebhookAnswer:
         """GET `url` (a subscription handshake, as Meta's); a connection failure is status 0, never an exception."""
         try:
-            response = await self._client_for(url).get(url, params=params)
+            response = await self._clients.for_url(url).get(url, params=params)
         except httpx.HTTPError as error:
             return WebhookAnswer(0, f"{type(error).__name__}: {error}")
         return WebhookAnswer(response.status_code, response.text, response.headers.get("content-type", ""))
 
     async def aclose(self) -> None:
         """Close the HTTP clients."""
-        for client in self._clients.values():
-            await client.aclose()
-        await self._network.aclose()
+        await self._clients.aclose()

@@ -16,6 +16,8 @@ from typing import Protocol
 import httpx
 from starlette.types import ASGIApp
 
+from simulator.gateways.outbound import OutboundClients
+
 
 @dataclass(frozen=True, slots=True)
 class FetchedMedia:
@@ -37,27 +39,12 @@ class MediaFetcher:
     """GETs media: the stack's in-process parts through ASGI, anything else over HTTP."""
 
     def __init__(self, urls: Mapping[str, str] | None = None, apps: Callable[[], Mapping[str, ASGIApp]] | None = None):
-        self._urls = urls or {}
-        self._apps = apps
-        self._clients: dict[str, httpx.AsyncClient] = {}
-        self._network = httpx.AsyncClient(timeout=15.0, follow_redirects=True)
-
-    def _client_for(self, url: str) -> httpx.AsyncClient:
-        if self._apps is not None:
-            for name, base in self._urls.items():
-                if url.startswith(base):
-                    client = self._clients.get(name)
-                    if client is None:
-                        transport = httpx.ASGITransport(app=self._apps()[name])
-                        client = httpx.AsyncClient(transport=transport, base_url=base, follow_redirects=True)
-                        self._clients[name] = client
-                    return client
-        return self._network
+        self._clients = OutboundClients(urls, apps, timeout=15.0, follow_redirects=True)
 
     async def __call__(self, url: str) -> FetchedMedia:
         """GET `url` and report its status, content type and size."""
         try:
-            response = await self._client_for(url).get(url)
+            response = await self._clients.for_url(url).get(url)
         except httpx.HTTPError:
             return FetchedMedia(0)
         content_type = response.headers.get("content-type", "").split(";")[0].strip()
@@ -65,9 +52,7 @@ class MediaFetcher:
 
     async def aclose(self) -> None:
         """Close the HTTP clients."""
-        for client in self._clients.values():
-            await client.aclose()
-        await self._network.aclose()
+        await self._clients.aclose()
 
 
 @dataclass(frozen=True, slots=True)
