@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mjlab-installed
+# Bytecode caches stay on even where the environment turns them off: without them every run compiles each module
+# again and pytest rewrites the plugin's asserts again (about 3 s of each `mjlab run` on these machines).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint features bench bench-quick clean
 
