@@ -20,6 +20,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -146,6 +147,10 @@ class Figure:
         }
 
 
+#: Seconds into a `mjlab bench` run after which missed goals are no longer profiled (see BenchContext).
+PROFILE_BUDGET_S = 300.0
+
+
 @dataclass
 class BenchContext:
     """What every benchmark gets: the mode of the run, a scratch folder, where the features are, a logger."""
@@ -156,6 +161,22 @@ class BenchContext:
     profile: bool = True
     python: str = sys.executable
     log: Callable[[str], None] = print
+    profile_budget_s: float = PROFILE_BUDGET_S
+    """Profiles start only this long after the run began, so a slow machine still finishes `make bench` in time."""
+    started: float = field(default_factory=time.monotonic)
+
+    def should_profile(self, figure: Figure) -> bool:
+        """True when `figure` missed a goal and a profile may run (not quick, not `--no-profile`, within budget).
+        Past the budget the figure gets a note instead."""
+        if not figure.missed or not self.profile or self.quick:
+            return False
+        if time.monotonic() - self.started > self.profile_budget_s:
+            figure.notes.append(
+                f"not profiled: the run was past its profiling budget ({self.profile_budget_s:.0f} s); "
+                f"mjlab bench --only {figure.id.split('.')[0]} profiles it alone"
+            )
+            return False
+        return True
 
     def worker(self, module: str, *args: str, timeout: float = 600.0) -> dict[str, Any]:
         """Run `python -m module args...` in its own process; return the JSON object it prints last."""

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from simulator.asgi_client import AsgiClient
 from simulator.devices.link import LinkClient
 from simulator.devices.phone import OS, Phone, PhoneServices
 from simulator.devices.services import DirectPhoneServices, HttpPhoneServices
@@ -55,6 +56,11 @@ class StackClient:
         self.endpoints = endpoints or {}
         self._device_numbers = itertools.count(1)
         self._clock = ClockControl(stack.platform) if stack is not None else None
+        # In one process `call` hands requests straight to each part's ASGI app (see simulator.asgi_client);
+        # `http` keeps full httpx clients for everything else.
+        self._direct_http = (
+            {name: AsgiClient(app, stack.urls[name]) for name, app in stack.apps().items()} if stack is not None else {}
+        )
 
     @classmethod
     async def inprocess(cls, stack: Stack) -> StackClient:
@@ -107,7 +113,9 @@ class StackClient:
         headers = {"x-sandbox-name": sandbox} if sandbox else {}
         if content is not None:
             headers["content-type"] = "application/yaml"
-        response = await self.http[part].request(method, path, json=json, content=content, headers=headers)
+        direct = self._direct_http.get(part)
+        client: AsgiClient | httpx.AsyncClient = direct if direct is not None else self.http[part]
+        response = await client.request(method, path, json=json, content=content, headers=headers)
         body: Any = (
             response.json()
             if response.content and "json" in response.headers.get("content-type", "")

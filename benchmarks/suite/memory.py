@@ -53,7 +53,7 @@ def idle_phone_memory(ctx: BenchContext) -> list[Figure]:
                 "a small fleet: part of what the stack keeps does not grow with the fleet, so it weighs more per "
                 "phone here; the goal is read at 10,000 phones and up (a full run)"
             )
-        if figure.missed and ctx.profile and not ctx.quick:
+        if ctx.should_profile(figure):
             if traced is None:  # a phone's bytes go to the same lines whatever the fleet's size: trace once
                 ctx.log(f"memory: {TRACE_PHONES:,} idle phones under tracemalloc (goal missed)")
                 traced = ctx.worker("benchmarks.memory", "trace", "--phones", str(TRACE_PHONES))

@@ -140,7 +140,7 @@ def scenario_cost(ctx: BenchContext) -> list[Figure]:
         "session time: collection and every scenario, the stack's start-up included; "
         "interpreter start-up and imports are in details (process_s)"
     )
-    if figure.missed and ctx.profile and not ctx.quick:
+    if ctx.should_profile(figure):
         ctx.log("scenario cost: the suite under cProfile (goal missed)")
         profile_to = ctx.workdir / "scenarios.prof"
         timed_pytest(ctx, suite_args, Path.cwd(), profile_to=profile_to)

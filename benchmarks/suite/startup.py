@@ -44,7 +44,7 @@ def inprocess_startup(ctx: BenchContext) -> list[Figure]:
         details={"stack": stack, "floor": floor},
     )
     figure.notes.append("cold: the first build in a fresh process, after imports (import_ms in details)")
-    if figure.missed and ctx.profile and not ctx.quick:
+    if ctx.should_profile(figure):
         ctx.log("start-up: the in-process stack's cold build under cProfile (goal missed)")
         figure.profile = {"cold_build": ctx.worker("benchmarks.startup", "inprocess", "--profile")["profile"]}
     return [figure]

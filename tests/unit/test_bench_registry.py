@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
-from benchmarks import REGISTRY, Figure, Measure, at_least, at_most, below, benchmark, load_benchmarks
+from benchmarks import REGISTRY, BenchContext, Figure, Measure, at_least, at_most, below, benchmark, load_benchmarks
 from benchmarks.load.run import LoadPlan, LoopbackOnly, is_loopback, require_loopback
 from harness.commands.load import duration
 
@@ -97,3 +98,22 @@ def test_short_runs_trigger_campaigns_more_often() -> None:
     assert LoadPlan(phones=10, seconds=6).every == 1.5
     assert LoadPlan(phones=10, seconds=3, campaign_every=2).every == 2
     assert LoadPlan(phones=2000, seconds=20).rate == 400
+
+
+def test_a_missed_goal_is_profiled_only_within_the_runs_budget(tmp_path: Path) -> None:
+    def missed() -> Figure:
+        return Figure("fanout.x", "fan-out", 1.0, "deliveries/s", None, goals=[at_least(2.0, "≥ 2/s")])
+
+    met = Figure("fanout.y", "fan-out", 3.0, "deliveries/s", None, goals=[at_least(2.0, "≥ 2/s")])
+    context = BenchContext(quick=False, workdir=tmp_path, features=tmp_path)
+    assert context.should_profile(missed())
+    assert not context.should_profile(met)
+    assert not BenchContext(quick=True, workdir=tmp_path, features=tmp_path).should_profile(missed())
+    assert not BenchContext(quick=False, workdir=tmp_path, features=tmp_path, profile=False).should_profile(missed())
+
+    late = BenchContext(quick=False, workdir=tmp_path, features=tmp_path, profile_budget_s=0.0)
+    figure = missed()
+    assert not late.should_profile(figure)
+    assert figure.notes == [
+        "not profiled: the run was past its profiling budget (0 s); mjlab bench --only fanout profiles it alone"
+    ]
