@@ -25,6 +25,7 @@ class AsgiClient:
     def __init__(self, app: ASGIApp, base_url: str) -> None:
         self.app = app
         self.base_url = httpx.URL(base_url)
+        self._base = str(self.base_url).rstrip("/")
         self._host = self.base_url.host
         self._server = (self._host, self.base_url.port or 80)
 
@@ -94,7 +95,7 @@ class AsgiClient:
             await self.app(scope, receive, send)
         finally:
             complete.set()
-        request = httpx.Request(method, self.base_url.join(url))
+        request = httpx.Request(method, self._base + url)  # a path under the part's URL: no URL join needed
         return httpx.Response(status, headers=answer_headers, content=b"".join(chunks), request=request)
 
     async def aclose(self) -> None:
