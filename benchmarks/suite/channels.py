@@ -9,7 +9,7 @@ from benchmarks import BenchContext, Figure, Measure, at_least, below, benchmark
 @benchmark("journeys", "journeys on the virtual clock")
 def journeys(ctx: BenchContext) -> list[Figure]:
     """One profile through five actions and 30 days of waits; then many profiles through the same journey."""
-    profiles = 1_000 if ctx.quick else 10_000
+    profiles = 500 if ctx.quick else 10_000
     ctx.log(f"journeys: one profile, then {profiles:,} profiles through 30 days")
     run = ctx.worker("benchmarks.journey", "--profiles", str(profiles))
     floor = ctx.worker("benchmarks.channels", "journey-floor", "--profiles", str(profiles))
