@@ -22,6 +22,7 @@ from stack_runs import FAILING_FEATURE, INI, PUSH_FEATURE, RECORDING_TESTS, REPO
 
 from harness import docker as docker_mode
 from harness.runtime import StackUnavailable
+from simulator.clock import monotonic, wait_real
 
 pytestmark = pytest.mark.network
 
@@ -182,3 +183,22 @@ def test_endpoints_get_the_published_port_of_their_container_port() -> None:
 def test_an_endpoint_on_a_port_the_image_does_not_expose_is_named() -> None:
     with pytest.raises(StackUnavailable, match=r"serves twilio on container port 8504, which it does not expose"):
         docker_mode.rewrite_endpoints({"twilio": "http://127.0.0.1:8504"}, "127.0.0.1", {8500: 1})
+
+
+@pytest.mark.usefixtures("image", "no_leftovers")
+def test_the_images_health_check_follows_the_port_the_server_listens_on() -> None:
+    # `--stack docker` starts the server on ports other than the image's 8500: Docker must still see it healthy.
+    with contextlib.ExitStack() as stack:
+        served = docker_mode.start_container(stack)
+        assert served.container_id is not None
+        with docker_client() as client:
+            container = client.containers.get(served.container_id)
+            deadline = monotonic() + 40
+            status = None
+            while monotonic() < deadline:
+                container.reload()
+                status = container.attrs["State"]["Health"]["Status"]
+                if status != "starting":
+                    break
+                wait_real(0.5)
+            assert status == "healthy", container.attrs["State"]["Health"]
