@@ -203,19 +203,21 @@ class Benchmark:
     name: str
     title: str
     function: BenchmarkFunction
+    quick: bool = True
+    """False: left out of `--quick` (unless named with `--only`), for benchmarks that mostly start servers."""
 
 
 #: Every registered benchmark, by name, in registration order.
 REGISTRY: dict[str, Benchmark] = {}
 
 
-def benchmark(name: str, title: str) -> Callable[[BenchmarkFunction], BenchmarkFunction]:
-    """Register the decorated function as benchmark `name`."""
+def benchmark(name: str, title: str, *, quick: bool = True) -> Callable[[BenchmarkFunction], BenchmarkFunction]:
+    """Register the decorated function as benchmark `name` (`quick=False`: not part of `--quick` runs)."""
 
     def register(function: BenchmarkFunction) -> BenchmarkFunction:
         if name in REGISTRY and REGISTRY[name].function is not function:
             raise ValueError(f"benchmark {name!r} is registered twice")
-        REGISTRY[name] = Benchmark(name, title, function)
+        REGISTRY[name] = Benchmark(name, title, function, quick)
         return function
 
     return register

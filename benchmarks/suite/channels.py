@@ -75,7 +75,7 @@ def propositions(ctx: BenchContext) -> list[Figure]:
     ]
 
 
-@benchmark("sms.network", "SMS over the Twilio API on loopback")
+@benchmark("sms.network", "SMS over the Twilio API on loopback", quick=False)
 def sms_network(ctx: BenchContext) -> list[Figure]:
     """`POST .../Messages.json` to `mjlab serve`, 32 connections, against a trivial POST on the same server."""
     messages = 300 if ctx.quick else 2_000
@@ -97,7 +97,7 @@ def sms_network(ctx: BenchContext) -> list[Figure]:
     ]
 
 
-@benchmark("email.smtp", "emails over SMTP")
+@benchmark("email.smtp", "emails over SMTP", quick=False)
 def email_smtp(ctx: BenchContext) -> list[Figure]:
     """Pre-rendered emails on one `smtplib` connection into the stack's mail provider, delivered to mailboxes."""
     messages = 500 if ctx.quick else 5_000

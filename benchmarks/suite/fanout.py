@@ -50,7 +50,7 @@ def _gc_note(result: dict[str, Any]) -> str | None:
 def inprocess_fanout(ctx: BenchContext) -> list[Figure]:
     """A campaign to 10,000 and 100,000 phones (quick: 1,000) on the in-process stack."""
     ctx.log("in-process transport: trivial POST through httpx.ASGITransport")
-    raw = ctx.worker("benchmarks.transport", "inprocess", "--seconds", "1" if ctx.quick else "2")
+    raw = ctx.worker("benchmarks.transport", "inprocess", "--seconds", "0.5" if ctx.quick else "2")
     baseline = Measure(
         "in-process HTTP (httpx.ASGITransport), trivial POST /ee/v2/interact",
         raw["trivial_post"]["per_second"],
@@ -93,7 +93,7 @@ def network_fanout(ctx: BenchContext) -> list[Figure]:
     with ServedStack(ctx.workdir) as served:
         core = served.endpoints["core"]
         ctx.log(f"loopback transport: trivial POST and GET on {core}")
-        raw = ctx.worker("benchmarks.transport", "loopback", "--url", core, "--seconds", "1.5" if ctx.quick else "3")
+        raw = ctx.worker("benchmarks.transport", "loopback", "--url", core, "--seconds", "0.75" if ctx.quick else "3")
         ctx.log(f"network fan-out: {phones:,} phones (building the fleet over HTTP takes a while)")
         result = ctx.worker(
             "benchmarks.fanout", "--mode", "network", "--phones", str(phones), "--endpoints", str(served.endpoints_file)

@@ -6,8 +6,9 @@ Runs every benchmark registered in `benchmarks` (push fan-out in-process and ove
 phone, scenario cost against the pytest-bdd floor, start-up), each measurement in its own process, then prints a
 table and writes the JSON (default `reports/bench.json`, `reports/bench-quick.json` with `--quick`). Where a goal
 is missed, the benchmark is run once more under a profiler and the top functions (or, for memory, the source lines
-holding it) are printed below the table and kept in the JSON. `--quick` runs smaller fleets, once each, without
-profiling: under a minute. The exit status is 1 when a benchmark could not run; a missed goal is a finding, not a
+holding it) are printed below the table and kept in the JSON. `--quick` leaves out the benchmarks that mostly
+start servers (SMS, email; `--only` still runs them) and runs smaller fleets, once each, without profiling: under
+a minute. The exit status is 1 when a benchmark could not run; a missed goal is a finding, not a
 failure.
 """
 
@@ -28,7 +29,7 @@ from harness.commands import Subparsers
 from simulator.clock import monotonic
 
 if TYPE_CHECKING:
-    from benchmarks import Figure
+    from benchmarks import Benchmark, Figure
 
 FORMAT_VERSION = 1
 PROFILE_LINES = 6
@@ -55,6 +56,13 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+def select(benchmarks: Iterable[Benchmark], only: list[str] | None, *, quick: bool) -> list[Benchmark]:
+    """The benchmarks to run: those `--only` names (by prefix), else all, less those left out of `--quick`."""
+    if only:
+        return [bench for bench in benchmarks if any(bench.name.startswith(prefix) for prefix in only)]
+    return [bench for bench in benchmarks if bench.quick or not quick]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the benchmarks, print the table and the reasons for missed goals, write the JSON."""
     from benchmarks import BenchContext, Figure, environment, load_benchmarks
@@ -62,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     if not console.is_terminal:
         console = Console(highlight=False, width=WIDE)  # `make bench | tee`: keep the table readable
-    selected = [b for b in load_benchmarks() if not args.only or any(b.name.startswith(o) for o in args.only)]
+    selected = select(load_benchmarks(), args.only, quick=args.quick)
     if not selected:
         console.print(f"[red]mjlab bench: no benchmark matches {', '.join(args.only)}[/]")
         return 2

@@ -117,3 +117,19 @@ def test_a_missed_goal_is_profiled_only_within_the_runs_budget(tmp_path: Path) -
     assert figure.notes == [
         "not profiled: the run was past its profiling budget (0 s); mjlab bench --only fanout profiles it alone"
     ]
+
+
+def test_quick_runs_leave_out_the_server_benchmarks_unless_named() -> None:
+    from harness.commands.bench import select
+
+    benchmarks = load_benchmarks()
+    quick = {bench.name for bench in select(benchmarks, None, quick=True)}
+    full = {bench.name for bench in select(benchmarks, None, quick=False)}
+    assert full == {bench.name for bench in benchmarks}
+    assert full - quick == {"sms.network", "email.smtp"}
+    assert [bench.name for bench in select(benchmarks, ["sms"], quick=True)] == ["sms.network"]
+    assert {bench.name for bench in select(benchmarks, ["startup"], quick=True)} == {
+        "startup.inprocess",
+        "startup.network",
+        "startup.docker",
+    }
