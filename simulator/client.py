@@ -1,10 +1,11 @@
 """`StackClient`: one way to use a stack, whatever its mode.
 
-The harness, the CLI and the benchmarks talk to the platform and gateways through HTTP clients (an ASGI transport
-in-process, sockets otherwise), move a sandbox's clock through `/_sim/clock`, and create phones whose services fit
-the mode. Reading, moving and settling the clock happen several times per step: in-process they call the code
-behind those routes (`ClockControl`) directly, and only a request the model refuses goes through HTTP, for the
-route's own 422 answer. The per-notification path never goes through here.
+The harness, the CLI and the benchmarks talk to the platform and gateways through HTTP clients (in-process,
+`AsgiClient` straight into each part's ASGI app; sockets otherwise), move a sandbox's clock through
+`/_sim/clock`, and create phones whose services fit the mode. Reading, moving and settling the clock happen
+several times per step: in-process they call the code behind those routes (`ClockControl`) directly, and only a
+request the model refuses goes through HTTP, for the route's own 422 answer. The per-notification path never
+goes through here.
 """
 
 from __future__ import annotations
@@ -152,10 +153,7 @@ class StackClient:
     async def now(self, sandbox: str) -> dict[str, Any]:
         """The sandbox's clock."""
         if self._clock is not None:
-            try:
-                return self._clock.reading(sandbox)
-            except PlatformError as error:
-                raise self._refused("GET", "/_sim/clock", error) from None
+            return await self._direct("GET", "/_sim/clock", self._clock.reading(sandbox))
         return dict(await self.call("core", "GET", "/_sim/clock", sandbox=sandbox))
 
     async def _advance(self, sandbox: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -169,14 +167,12 @@ class StackClient:
         return dict(await self.call("core", "POST", "/_sim/clock/advance", sandbox=sandbox, json=body))
 
     async def _direct(self, method: str, path: str, answer: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        """`answer` from ClockControl; a refusal becomes the StackError the route's error handler would have led to."""
         try:
             return await answer
         except PlatformError as error:
-            raise self._refused(method, path, error) from None
-
-    def _refused(self, method: str, path: str, error: PlatformError) -> StackError:
-        """The StackError the route would have led to: the status and body its error handler answers with."""
-        return StackError(method, str(self.http["core"].base_url.join(path)), error.status, error.to_body())
+            url = str(self.http["core"].base_url.join(path))
+            raise StackError(method, url, error.status, error.to_body()) from None
 
     # -- apps and phones ------------------------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def create_app(platform: Platform) -> FastAPI:
 
     @api.get("/_sim/clock", tags=["_sim"])
     async def clock(sandbox: SandboxName = DEFAULT_SANDBOX) -> dict[str, Any]:
-        return control.reading(sandbox)
+        return await control.reading(sandbox)
 
     @api.post("/_sim/clock/advance", tags=["_sim"])
     async def advance(body: ClockAdvance, sandbox: SandboxName = DEFAULT_SANDBOX) -> dict[str, Any]:

@@ -21,7 +21,7 @@ class ClockControl:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
-    def reading(self, sandbox: str) -> dict[str, Any]:
+    async def reading(self, sandbox: str) -> dict[str, Any]:
         """The sandbox's time, as an ISO 8601 instant and a timestamp, and whether the clock is virtual."""
         clock = self.platform.state(sandbox).clock
         return {
