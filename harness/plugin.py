@@ -6,7 +6,7 @@
   registered as plugins so their fixtures and step definitions are visible to every feature;
 - feature collection and tags: `harness.collect`;
 - reports: `harness.reports`;
-- a remembering step-definition lookup for pytest-bdd: `harness.step_lookup`.
+- an indexed step-definition lookup for pytest-bdd: `harness.step_lookup`.
 """
 
 from __future__ import annotations

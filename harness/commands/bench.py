@@ -5,7 +5,8 @@
 Runs every benchmark registered in `benchmarks` (push fan-out in-process and over the network, memory per idle
 phone, scenario cost against the pytest-bdd floor, start-up), each measurement in its own process, then prints a
 table and writes the JSON (default `reports/bench.json`, `reports/bench-quick.json` with `--quick`). Where a goal
-is missed, the benchmark is run once more under a profiler and the top functions (or, for memory, the source lines
+is missed, the benchmark is run once more under a profiler (on a smaller fleet, and only in the run's first
+five minutes) and the top functions (or, for memory, the source lines
 holding it) are printed below the table and kept in the JSON. `--quick` leaves out the benchmarks that mostly
 start servers (SMS, email; `--only` still runs them) and runs smaller fleets, once each, without profiling: under
 a minute. The exit status is 1 when a benchmark could not run; a missed goal is a finding, not a
